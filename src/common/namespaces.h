@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* XML namespace names used across chinwag. */
+#pragma once
+
+#define CW_NS_STREAM       "http://etherx.jabber.org/streams"
+#define CW_NS_CLIENT       "jabber:client"
+#define CW_NS_SERVER       "jabber:server"
+#define CW_NS_XML          "http://www.w3.org/XML/1998/namespace"
+#define CW_NS_XMLNS        "http://www.w3.org/2000/xmlns/"
+#define CW_NS_STREAMS      "urn:ietf:params:xml:ns:xmpp-streams"
+#define CW_NS_STANZAS      "urn:ietf:params:xml:ns:xmpp-stanzas"
+#define CW_NS_TLS          "urn:ietf:params:xml:ns:xmpp-tls"
+#define CW_NS_SASL         "urn:ietf:params:xml:ns:xmpp-sasl"
+#define CW_NS_BIND         "urn:ietf:params:xml:ns:xmpp-bind"
+#define CW_NS_SESSION      "urn:ietf:params:xml:ns:xmpp-session"
+#define CW_NS_ROSTER       "jabber:iq:roster"
+#define CW_NS_DISCO_INFO   "http://jabber.org/protocol/disco#info"
+#define CW_NS_DISCO_ITEMS  "http://jabber.org/protocol/disco#items"
+#define CW_NS_CAPS         "http://jabber.org/protocol/caps"
+#define CW_NS_CHATSTATES   "http://jabber.org/protocol/chatstates"
+#define CW_NS_RECEIPTS     "urn:xmpp:receipts"
+#define CW_NS_PING         "urn:xmpp:ping"
+#define CW_NS_TIME         "urn:xmpp:time"
+#define CW_NS_VERSION      "jabber:iq:version"
+#define CW_NS_DELAY        "urn:xmpp:delay"
