@@ -111,7 +111,8 @@ is_local_forbidden (gunichar c)
     }
 }
 
-/* Runs on normalised text, so the result is what gets checked. Control
+/* Run on the normalised text, so what is stored is what was checked (the
+ * domain is also checked raw, before GLib's IDNA code sees it). Control
  * characters (Cc: C0, DEL and C1) are refused in every part: PRECIS
  * disallows them in both the Identifier and Freeform classes. */
 static gboolean

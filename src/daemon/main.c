@@ -1,24 +1,398 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* chinwagd: the chinwag engine — options, start-up and the main loop. */
+/* chinwagd: the chinwag engine — options, start-up, control commands and the main loop. */
 #include "config.h"
 
+#include <glib-unix.h>
 #include <glib.h>
 #include <glib/gi18n.h>
 #include <locale.h>
 #include <stdlib.h>
+#include <string.h>
 
-static gboolean opt_version;
+#include "daemon/control.h"
+#include "im/ll-session.h"
+#include "ll/avahi-discovery.h"
+
+typedef struct
+{
+  gchar *name;
+  gchar *nick;
+  gchar *state_dir;
+  gchar *control;
+  gchar *command;
+  gint port;
+  gint idle_timeout;
+  gboolean no_personal;
+  gboolean version;
+} Options;
+
+static Options opt;
 
 static const GOptionEntry entries[] = {
-  { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, N_("Print the version and exit"), NULL },
+  { "name", 'n', 0, G_OPTION_ARG_STRING, &opt.name,
+    N_("Name to publish (default: login@short-hostname)"), N_("USER@MACHINE") },
+  { "nick", 0, 0, G_OPTION_ARG_STRING, &opt.nick, N_("Nickname shown to peers"), N_("NICK") },
+  { "port", 'p', 0, G_OPTION_ARG_INT, &opt.port, N_("TCP port (default: 5298 when free)"),
+    N_("PORT") },
+  { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt.state_dir,
+    N_("Where history and the message queue live"), N_("DIR") },
+  { "control", 'c', 0, G_OPTION_ARG_FILENAME, &opt.control, N_("Control socket path"),
+    N_("PATH") },
+  { "command", 'C', 0, G_OPTION_ARG_STRING, &opt.command,
+    N_("Send one command to a running chinwagd and print the answer"), N_("COMMAND") },
+  { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &opt.idle_timeout,
+    N_("Close streams idle for this many seconds (default 300)"), N_("SECONDS") },
+  { "no-personal", 0, 0, G_OPTION_ARG_NONE, &opt.no_personal,
+    N_("Do not publish first/last name, email or JID"), NULL },
+  { "version", 'V', 0, G_OPTION_ARG_NONE, &opt.version, N_("Print the version and exit"), NULL },
   { NULL }
 };
+
+typedef struct
+{
+  GMainLoop *loop;
+  CwLlSession *session;
+  CwControl *control;
+} Daemon;
+
+/* ---- defaults --------------------------------------------------------- */
+
+static gchar *
+default_name (void)
+{
+  g_autofree gchar *host = g_strdup (g_get_host_name ());
+
+  host[strcspn (host, ".")] = '\0';
+  return g_strdup_printf ("%s@%s", g_get_user_name (), host);
+}
+
+/* The passwd GECOS field: "Juliet Capulet,,," -> "Juliet Capulet". */
+static gchar *
+real_name (void)
+{
+  const gchar *gecos = g_get_real_name ();
+  gchar *name;
+
+  if (gecos == NULL || strcmp (gecos, "Unknown") == 0)
+    return NULL;
+  name = g_strndup (gecos, strcspn (gecos, ","));
+  g_strstrip (name);
+  if (*name == '\0')
+    g_clear_pointer (&name, g_free);
+  return name;
+}
+
+static gchar *
+default_control_path (const gchar *state_dir)
+{
+  if (g_getenv ("XDG_RUNTIME_DIR") != NULL)
+    return g_build_filename (g_get_user_runtime_dir (), "chinwag", "control", NULL);
+  return g_build_filename (state_dir, "control", NULL);
+}
+
+/* ---- control commands ---------------------------------------------------- */
+
+static gchar *
+join_addresses (const CwLlPeer *peer)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < peer->addresses->len; i++)
+    {
+      g_autofree gchar *a = g_socket_connectable_to_string (g_ptr_array_index (peer->addresses, i));
+
+      g_string_append_printf (s, "%s%s", i > 0 ? "," : "", a);
+    }
+  return g_string_free (s, FALSE);
+}
+
+static const gchar *
+status_of (const CwLlPeer *peer)
+{
+  return cw_ll_status_to_string (peer->txt != NULL ? peer->txt->status : CW_LL_STATUS_AVAIL);
+}
+
+static void
+cmd_roster (CwControlClient *client, gchar **argv, gpointer data)
+{
+  Daemon *d = data;
+  GList *peers = cw_ll_roster_list (cw_ll_session_get_roster (d->session));
+
+  for (GList *l = peers; l != NULL; l = l->next)
+    {
+      CwLlPeer *p = l->data;
+      g_autofree gchar *addrs = join_addresses (p);
+
+      cw_control_client_data (client, "%s\t%s\t%s\t%s\t%s\t%s", p->name, status_of (p),
+                              p->reachable ? "reachable" : "unreachable", addrs,
+                              p->txt != NULL && p->txt->nick != NULL ? p->txt->nick : "",
+                              p->txt != NULL && p->txt->msg != NULL ? p->txt->msg : "");
+    }
+  g_list_free (peers);
+  cw_control_client_ok (client, NULL);
+}
+
+static void
+cmd_send (CwControlClient *client, gchar **argv, gpointer data)
+{
+  Daemon *d = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CwMessage) m = NULL;
+  g_autofree gchar *info = NULL;
+
+  if (argv[1] == NULL || argv[2] == NULL)
+    {
+      cw_control_client_error (client, "usage", _("send PEER TEXT"));
+      return;
+    }
+  m = cw_ll_session_send_message (d->session, argv[1], argv[2], &error);
+  if (m == NULL)
+    {
+      cw_control_client_error (client,
+                               g_error_matches (error, CW_LL_SESSION_ERROR,
+                                                CW_LL_SESSION_ERROR_UNKNOWN_PEER)
+                                 ? "unknown-peer" : "failed",
+                               error->message);
+      return;
+    }
+  info = g_strdup_printf ("%" G_GINT64_FORMAT, m->id);
+  cw_control_client_ok (client, info);
+}
+
+static void
+cmd_status (CwControlClient *client, gchar **argv, gpointer data)
+{
+  Daemon *d = data;
+  const gchar *s = argv[1];
+
+  if (s == NULL || (strcmp (s, "avail") != 0 && strcmp (s, "away") != 0 && strcmp (s, "dnd") != 0))
+    {
+      cw_control_client_error (client, "usage", _("status avail|away|dnd [MESSAGE]"));
+      return;
+    }
+  cw_ll_session_set_presence (d->session, cw_ll_status_from_string (s), argv[2]);
+  cw_control_client_ok (client, NULL);
+}
+
+static void
+cmd_history (CwControlClient *client, gchar **argv, gpointer data)
+{
+  Daemon *d = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) page = NULL;
+
+  if (argv[1] == NULL)
+    {
+      cw_control_client_error (client, "usage", _("history PEER"));
+      return;
+    }
+  page = cw_ll_session_history (d->session, argv[1], 0, 100, &error);
+  if (page == NULL)
+    {
+      cw_control_client_error (client, "failed", error->message);
+      return;
+    }
+  /* Oldest first, like a conversation reads. */
+  for (guint i = page->len; i > 0; i--)
+    {
+      CwMessage *m = g_ptr_array_index (page, i - 1);
+
+      cw_control_client_data (client, "%" G_GINT64_FORMAT "\t%s\t%s\t%s", m->id,
+                              cw_message_direction_to_string (m->direction),
+                              cw_message_state_to_string (m->state), m->body != NULL ? m->body : "");
+    }
+  cw_control_client_ok (client, NULL);
+}
+
+static void
+cmd_info (CwControlClient *client, gchar **argv, gpointer data)
+{
+  Daemon *d = data;
+  CwLlDiscovery *disc = cw_ll_session_get_discovery (d->session);
+  const gchar *state[] = { "starting", "running", "reconnecting", "failed" };
+
+  cw_control_client_data (client, "name\t%s", cw_ll_session_get_name (d->session));
+  cw_control_client_data (client, "port\t%u", cw_ll_session_get_port (d->session));
+  cw_control_client_data (client, "status\t%s",
+                          cw_ll_status_to_string (cw_ll_session_get_status (d->session)));
+  cw_control_client_data (client, "discovery\t%s %s", cw_ll_discovery_describe (disc),
+                          state[cw_ll_discovery_get_state (disc)]);
+  cw_control_client_ok (client, NULL);
+}
+
+static void
+cmd_watch (CwControlClient *client, gchar **argv, gpointer data)
+{
+  cw_control_client_ok (client, NULL);
+  cw_control_client_watch (client);
+}
+
+/* ---- events for watchers ----------------------------------------------- */
+
+static void
+on_peer_event (CwLlRoster *roster, CwLlPeer *peer, gpointer data)
+{
+  Daemon *d = data;
+  g_autofree gchar *line = g_strdup_printf ("peer\t%s\t%s\t%s\t%s", peer->name, status_of (peer),
+                                            peer->reachable ? "reachable" : "unreachable",
+                                            peer->txt != NULL && peer->txt->msg != NULL
+                                              ? peer->txt->msg : "");
+
+  cw_control_broadcast (d->control, line);
+}
+
+static void
+on_peer_removed (CwLlRoster *roster, const gchar *name, gpointer data)
+{
+  Daemon *d = data;
+  g_autofree gchar *line = g_strdup_printf ("peer-removed\t%s", name);
+
+  cw_control_broadcast (d->control, line);
+}
+
+static void
+on_message_received (CwLlSession *session, CwMessage *m, gpointer data)
+{
+  Daemon *d = data;
+  g_autofree gchar *line = g_strdup_printf ("message\t%s\t%" G_GINT64_FORMAT "\t%s", m->peer,
+                                            m->id, m->body);
+
+  cw_control_broadcast (d->control, line);
+}
+
+static void
+on_message_state (CwLlSession *session, CwMessage *m, gpointer data)
+{
+  Daemon *d = data;
+  g_autofree gchar *line = g_strdup_printf ("state\t%" G_GINT64_FORMAT "\t%s\t%s", m->id,
+                                            cw_message_state_to_string (m->state), m->peer);
+
+  cw_control_broadcast (d->control, line);
+}
+
+static void
+on_chat_state (CwLlSession *session, const gchar *peer, const gchar *state, gpointer data)
+{
+  Daemon *d = data;
+  g_autofree gchar *line = g_strdup_printf ("chat-state\t%s\t%s", peer, state);
+
+  cw_control_broadcast (d->control, line);
+}
+
+static void
+on_name_changed (CwLlSession *session, const gchar *name, gpointer data)
+{
+  Daemon *d = data;
+  g_autofree gchar *line = g_strdup_printf ("name\t%s", name);
+
+  cw_control_broadcast (d->control, line);
+}
+
+static void
+connect_events (Daemon *d)
+{
+  CwLlRoster *roster = cw_ll_session_get_roster (d->session);
+
+  g_signal_connect (roster, "peer-added", G_CALLBACK (on_peer_event), d);
+  g_signal_connect (roster, "peer-changed", G_CALLBACK (on_peer_event), d);
+  g_signal_connect (roster, "peer-removed", G_CALLBACK (on_peer_removed), d);
+  g_signal_connect (d->session, "message-received", G_CALLBACK (on_message_received), d);
+  g_signal_connect (d->session, "message-state", G_CALLBACK (on_message_state), d);
+  g_signal_connect (d->session, "chat-state", G_CALLBACK (on_chat_state), d);
+  g_signal_connect (d->session, "name-changed", G_CALLBACK (on_name_changed), d);
+  cw_control_register (d->control, "roster", 0, cmd_roster, d);
+  cw_control_register (d->control, "send", 1, cmd_send, d);
+  cw_control_register (d->control, "status", 1, cmd_status, d);
+  cw_control_register (d->control, "history", 1, cmd_history, d);
+  cw_control_register (d->control, "info", 0, cmd_info, d);
+  cw_control_register (d->control, "watch", 0, cmd_watch, d);
+}
+
+/* ---- start and stop ----------------------------------------------------- */
+
+static void
+on_stopped (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Daemon *d = data;
+
+  cw_ll_session_stop_finish (CW_LL_SESSION (source), res, NULL);
+  g_main_loop_quit (d->loop);
+}
+
+static gboolean
+on_signal (gpointer data)
+{
+  Daemon *d = data;
+  static gboolean stopping;
+
+  if (stopping)
+    {
+      g_main_loop_quit (d->loop);
+      return G_SOURCE_REMOVE;
+    }
+  stopping = TRUE;
+  g_message ("stopping");
+  cw_ll_session_stop_async (d->session, on_stopped, d);
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+run_peer (void)
+{
+  Daemon d = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CwLlDiscovery) discovery = cw_ll_avahi_discovery_new ();
+  g_autofree gchar *name = opt.name != NULL ? g_strdup (opt.name) : default_name ();
+  g_autofree gchar *gecos = real_name ();
+  g_autofree gchar *db = g_build_filename (opt.state_dir, "chinwag.db", NULL);
+  g_autofree gchar *first = NULL;
+  CwLlSessionConfig config = { 0 };
+
+  if (gecos != NULL && strchr (gecos, ' ') != NULL)
+    first = g_strndup (gecos, strcspn (gecos, " "));
+  config.name = name;
+  config.nick = opt.nick != NULL ? opt.nick : gecos;
+  config.first = first;
+  config.last = first != NULL ? gecos + strlen (first) + 1 : NULL;
+  config.publish_personal = !opt.no_personal;
+  config.port = (guint16) opt.port;
+  config.db_path = db;
+  config.idle_timeout_s = opt.idle_timeout > 0 ? (guint) opt.idle_timeout : 0;
+  if (g_mkdir_with_parents (opt.state_dir, 0700) != 0)
+    {
+      g_printerr (_("chinwagd: cannot create %s\n"), opt.state_dir);
+      return EXIT_FAILURE;
+    }
+  if (!cw_ll_avahi_daemon_available ())
+    g_warning (_("no avahi-daemon is running; waiting for one to appear"));
+  d.control = cw_control_new (opt.control, &error);
+  if (d.control == NULL || (d.session = cw_ll_session_new (&config, discovery, &error)) == NULL
+      || !cw_ll_session_start (d.session, &error))
+    {
+      g_printerr (_("chinwagd: %s\n"), error->message);
+      g_clear_object (&d.session);
+      g_clear_object (&d.control);
+      return EXIT_FAILURE;
+    }
+  connect_events (&d);
+  g_message ("chinwagd %s: '%s' on port %u, control socket %s", PACKAGE_VERSION, name,
+             cw_ll_session_get_port (d.session), opt.control);
+  d.loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGTERM, on_signal, &d);
+  g_unix_signal_add (SIGINT, on_signal, &d);
+  g_main_loop_run (d.loop);
+  g_object_unref (d.session);
+  g_object_unref (d.control);
+  g_main_loop_unref (d.loop);
+  return EXIT_SUCCESS;
+}
 
 int
 main (int argc, char **argv)
 {
   g_autoptr (GOptionContext) ctx = NULL;
   g_autoptr (GError) error = NULL;
+  int rc;
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
@@ -33,11 +407,24 @@ main (int argc, char **argv)
       g_printerr (_("chinwagd: %s\nTry 'chinwagd --help'.\n"), error->message);
       return 2;
     }
-  if (opt_version)
+  if (opt.version)
     {
       g_print ("chinwagd %s\n", PACKAGE_VERSION);
       return EXIT_SUCCESS;
     }
-  g_printerr (_("chinwagd: peer mode is not available yet; try --version.\n"));
-  return EXIT_FAILURE;
+  if (opt.port < 0 || opt.port > 65535)
+    {
+      g_printerr (_("chinwagd: the port must be between 0 and 65535\n"));
+      return 2;
+    }
+  if (opt.state_dir == NULL)
+    opt.state_dir = g_build_filename (g_get_user_data_dir (), "chinwag", NULL);
+  if (opt.control == NULL)
+    opt.control = default_control_path (opt.state_dir);
+  if (opt.command != NULL)
+    return cw_control_run_client (opt.control, opt.command);
+  rc = run_peer ();
+  g_free (opt.state_dir);
+  g_free (opt.control);
+  return rc;
 }

@@ -154,6 +154,48 @@ test_normalise_unicode_local (void)
                 "example.com/\xc3\x89t\xc3\xa9");
 }
 
+/* GLib folds upper-case Cherokee with tolower but lower-case Cherokee to
+ * upper case (Unicode's stable fold), so a naive fold flips between them. */
+static void
+test_normalise_cherokee (void)
+{
+  assert_parts ("\xe1\x8e\xa0\xe1\x8e\xa1@x.example", "\xea\xad\xb0\xea\xad\xb1",
+                "x.example", NULL, "\xea\xad\xb0\xea\xad\xb1@x.example");
+  assert_parts ("\xea\xad\xb0\xea\xad\xb1@x.example", "\xea\xad\xb0\xea\xad\xb1",
+                "x.example", NULL, "\xea\xad\xb0\xea\xad\xb1@x.example");
+}
+
+/* Whatever the localpart or resource, the normalised JID parses to itself:
+ * otherwise two peers could disagree on whether two JIDs are equal. The
+ * whole Basic Multilingual Plane, each code point alone and before a
+ * combining mark; -m thorough adds the supplementary planes. */
+static void
+test_normalise_idempotent (void)
+{
+  gunichar last = g_test_thorough () ? 0x10ffff : 0xffff;
+
+  for (gunichar c = 1; c <= last; c++)
+    {
+      gchar u[8] = { 0 };
+      g_autofree gchar *str = NULL;
+      g_autoptr (CwJid) jid = NULL;
+      g_autoptr (CwJid) again = NULL;
+
+      if (c >= 0xd800 && c <= 0xdfff)
+        continue;
+      g_unichar_to_utf8 (c, u);
+      str = g_strdup_printf ("a%s\xcc\x81@x.example/%s\xcc\x81", u, u);
+      jid = cw_jid_parse (str + 1, NULL);
+      if (jid == NULL)
+        jid = cw_jid_parse (str, NULL);
+      if (jid == NULL)
+        continue;
+      again = cw_jid_parse (cw_jid_to_string (jid), NULL);
+      g_assert_nonnull (again);
+      g_assert_cmpstr (cw_jid_to_string (again), ==, cw_jid_to_string (jid));
+    }
+}
+
 static void
 test_normalise_idn (void)
 {
@@ -640,6 +682,8 @@ main (int argc, char **argv)
   g_test_add_func ("/common/jid/parse/ip-literals", test_parse_ip_literals);
   g_test_add_func ("/common/jid/normalise/case", test_normalise_case);
   g_test_add_func ("/common/jid/normalise/unicode-local", test_normalise_unicode_local);
+  g_test_add_func ("/common/jid/normalise/cherokee", test_normalise_cherokee);
+  g_test_add_func ("/common/jid/normalise/idempotent", test_normalise_idempotent);
   g_test_add_func ("/common/jid/normalise/idn", test_normalise_idn);
   g_test_add_func ("/common/jid/normalise/trailing-dot", test_normalise_trailing_dot);
   g_test_add_func ("/common/jid/limits/local", test_limits_local);

@@ -1,1 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
+CW_UNIT_IM = tests/unit/im/test-message-queue tests/unit/im/test-history
+check_PROGRAMS += $(CW_UNIT_IM)
+TESTS += $(CW_UNIT_IM)
+tests_unit_im_test_message_queue_LDADD = $(CW_IM_LIBS)
+tests_unit_im_test_history_LDADD = $(CW_IM_LIBS)

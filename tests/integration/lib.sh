@@ -1,0 +1,208 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# lib.sh - TAP helpers for chinwag's shell integration tests (POSIX sh: the
+# tests run under $(SHELL), which may be dash).
+#
+#   . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+#   lab_require [CMD...]      skip the whole test unless root + the lab's tools
+#   test_timeout 60           bail out (and take the lab down) after 60 s
+#   lab_up 3                  h1 h2 h3; `lab down` runs on exit, whatever happens
+#   check "h2 sees alice" lab wait-service h2 alice@h1 5
+#   is "$got" "$want" "description";  like "$got" '*glob*' "description"
+#   done_testing              prints the plan (unless `plan N` came first)
+#
+# Do not set an EXIT trap in a test: use `at_exit 'command'`.
+# Everything a test writes goes under $LAB_STATE (a mktemp dir), never the
+# source tree, so tests work in out-of-tree builds and under distcheck.
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+LAB=$top_srcdir/tests/lab/lab.sh
+PATH=/usr/sbin:/sbin:$PATH
+export PATH
+
+_tap_n=0 _tap_fail=0 _tap_plan='' _tap_watchdog='' _tap_at_exit=':'
+LAB_STATE='' # never inherited: the EXIT trap takes down only a lab this test made
+
+# ---- TAP -----------------------------------------------------------------------
+plan() {
+	_tap_plan=$1
+	echo "1..$1"
+}
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; } # one line per argument
+ok() {
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n - $*"
+}
+not_ok() {
+	_tap_n=$((_tap_n + 1)) _tap_fail=$((_tap_fail + 1))
+	echo "not ok $_tap_n - $*"
+}
+skip() { # DESCRIPTION REASON
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n - $1 # SKIP $2"
+}
+# check DESCRIPTION CMD...: one test point; a failing command's output and
+# exit status become diagnostics
+check() {
+	_c_desc=$1
+	shift
+	if _c_out=$("$@" 2>&1); then
+		ok "$_c_desc"
+	else
+		_c_rc=$?
+		not_ok "$_c_desc"
+		diag "failed (rc $_c_rc): $*"
+		[ -z "$_c_out" ] || diag "$_c_out"
+	fi
+}
+is() { # GOT WANT DESCRIPTION
+	if [ "$1" = "$2" ]; then ok "$3"; else
+		not_ok "$3"
+		diag "got:  '$1'" "want: '$2'"
+	fi
+}
+like() { # GOT GLOB DESCRIPTION
+	# shellcheck disable=SC2254
+	case $1 in
+	$2) ok "$3" ;;
+	*)
+		not_ok "$3"
+		diag "got:  '$1'" "want: $2"
+		;;
+	esac
+}
+skip_all() { # REASON: the whole test is skipped (exit 0)
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+bail_out() {
+	echo "Bail out! $*"
+	exit 1
+}
+done_testing() { # exits: 0 if everything planned ran and passed
+	if [ -z "$_tap_plan" ]; then
+		echo "1..$_tap_n"
+	elif [ "$_tap_plan" != "$_tap_n" ]; then
+		diag "planned $_tap_plan tests but ran $_tap_n"
+		exit 1
+	fi
+	[ "$_tap_fail" = 0 ] || diag "$_tap_fail of $_tap_n tests failed"
+	[ "$_tap_fail" = 0 ]
+	exit
+}
+
+# ---- time ----------------------------------------------------------------------
+now_ms() { date +%s%3N; }
+with_timeout() { timeout -k 2 "$@"; } # SECONDS CMD...
+wait_until() { # SECONDS CMD...: poll CMD every 0.1 s until it succeeds
+	_w_end=$(($(now_ms) + $1 * 1000))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(now_ms)" -lt "$_w_end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# stat fields of a process without the "PID (comm) " head: state ppid ...
+_proc_stat() { { read -r _ps_l <"/proc/$1/stat"; } 2>/dev/null && echo "${_ps_l##*) }"; }
+proc_alive() { # PID STARTTIME: is it still that process (zombies count as dead)?
+	# shellcheck disable=SC2046
+	set -- "$2" $(_proc_stat "$1")
+	[ $# -ge 21 ] && [ "$2" != Z ] && [ "${21}" = "$1" ]
+}
+_descendants() { # PID [SKIP]: every process below PID, except SKIP's subtree
+	for _d_f in /proc/[0-9]*/stat; do
+		_d_pid=${_d_f#/proc/} && _d_pid=${_d_pid%/stat}
+		_d_s=$(_proc_stat "$_d_pid") && echo "$_d_pid $_d_s"
+	done | awk -v root="$1" -v skip="${2:-0}" '{ par[$1] = $3 }
+		END { do { more = 0; for (p in par) if (p != skip && !(p in d) && (par[p] == root || par[p] in d)) { d[p] = 1; more = 1 } } while (more)
+		      for (p in d) print p }'
+}
+
+# test_timeout SECONDS: a watchdog; when it fires it prints "Bail out!",
+# terminates everything the test is running and then the test, whose EXIT
+# trap takes the lab down
+test_timeout() {
+	_tap_main=$$
+	(
+		read -r _me _ </proc/self/stat
+		trap 'kill "$_sl" 2>/dev/null; exit 0' TERM
+		sleep "$1" &
+		_sl=$!
+		wait "$_sl" || exit 0
+		echo "Bail out! test timed out after $1 s"
+		_victims=$(_descendants "$_tap_main" "$_me")
+		# shellcheck disable=SC2086
+		[ -z "$_victims" ] || kill -TERM $_victims 2>/dev/null
+		kill -TERM "$_tap_main" 2>/dev/null
+	) &
+	_tap_watchdog=$!
+}
+
+# ---- exit handling ---------------------------------------------------------------
+at_exit() { _tap_at_exit="$_tap_at_exit; $1"; }
+_tap_exit() {
+	_x_rc=$?
+	trap - EXIT INT TERM HUP
+	[ -z "$_tap_watchdog" ] || kill "$_tap_watchdog" 2>/dev/null
+	eval "$_tap_at_exit"
+	if [ -n "${LAB_STATE:-}" ]; then
+		[ "$_x_rc" = 0 ] && [ "$_tap_fail" = 0 ] || lab_dump >&2
+		lab_down
+	fi
+	exit "$_x_rc"
+}
+trap _tap_exit EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- the lab (tests/lab/lab.sh) ----------------------------------------------------
+lab() { bash "$LAB" "$@"; }
+
+# lab_require [CMD...]: skip unless the lab can run here (in CI it can)
+lab_require() {
+	if [ "$(id -u)" != 0 ]; then
+		diag "integration tests build network namespaces and need root (uid is $(id -u));" \
+			"CI runs them as root"
+		skip_all "not root"
+	fi
+	_r_missing=''
+	for _r_c in bash ip unshare mount timeout dbus-daemon avahi-daemon avahi-publish avahi-browse "$@"; do
+		command -v "$_r_c" >/dev/null 2>&1 || _r_missing="$_r_missing $_r_c"
+	done
+	if [ -n "$_r_missing" ]; then
+		diag "missing:$_r_missing" \
+			"install iproute2 util-linux dbus-daemon avahi-daemon avahi-utils (tools/deps.sh --test)"
+		skip_all "missing$_r_missing"
+	fi
+	if ! ip netns list >/dev/null 2>&1; then
+		diag "'ip netns list' failed: this iproute2 has no network namespace support"
+		skip_all "no ip netns"
+	fi
+}
+
+# lab_up N | NAME...: a fresh lab in a new temp dir; exits with "Bail out!" on failure
+lab_up() {
+	LAB_STATE=$(mktemp -d "${TMPDIR:-/tmp}/chinwag-lab.XXXXXX") || bail_out "mktemp failed"
+	export LAB_STATE
+	lab up "$@" >/dev/null || bail_out "lab up $* failed"
+}
+lab_down() {
+	[ -n "${LAB_STATE:-}" ] || return 0
+	lab down >&2
+	rmdir "$LAB_STATE" 2>/dev/null # still there if lab up never wrote to it
+	LAB_STATE=''
+	return 0
+}
+lab_log() { echo "$LAB_STATE/hosts/$1/$2.log"; } # HOST TAG: log of a spawned command
+# the last lines of every log in the lab, for a failed test's .log file
+lab_dump() {
+	[ -d "$LAB_STATE/hosts" ] || return 0
+	echo "=== lab state at exit ==="
+	lab status
+	for _l_f in "$LAB_STATE"/hosts/*/*.log; do
+		[ -s "$_l_f" ] || continue
+		echo "--- ${_l_f#"$LAB_STATE"/hosts/} (last 40 lines)"
+		tail -n 40 "$_l_f"
+	done
+}
