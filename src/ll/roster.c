@@ -184,8 +184,11 @@ on_resolved (CwLlDiscovery *disc, const CwLlServiceInfo *info, CwLlRoster *self)
       changed = TRUE;
     }
   g_clear_pointer (&txt, cw_ll_txt_free);
-  if (!e->peer->reachable)
-    e->peer->reachable = changed = TRUE;
+  /* A resolve may be answered from cache for a peer that died without a
+   * goodbye: only new records (or a working connection, see
+   * cw_ll_roster_mark_reachable) make an unreachable peer reachable. */
+  if (!e->peer->reachable && changed)
+    e->peer->reachable = TRUE;
   if (is_new)
     emit (self, SIG_ADDED, e);
   else if (changed)

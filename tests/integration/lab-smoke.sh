@@ -62,8 +62,8 @@ is "$(field "$first" 8) / $(field "$second" 8)" "$H1 / $H2" \
 	"h3 sees both: alice@h1 on h1 and 'alice@h1 #2' on h2"
 
 # --- withdrawal: the publisher's goodbye reaches h2 -----------------------------------
-# (~1.0-1.4 s: avahi keeps a goodbye'd record for 1 s; a loaded 2-core CI
-# machine running other tests in parallel was seen to need 2.7 s)
+# (~1.0-1.4 s: avahi keeps a goodbye'd record for 1 s; on a 2-core machine
+# busy with other labs and CPU hogs it took up to 2.7 s)
 t0=$(now_ms)
 lab stop h1 alice &
 stopper=$!

@@ -114,7 +114,7 @@ _descendants() { # PID [SKIP]: every process below PID, except SKIP's subtree
 		_d_pid=${_d_f#/proc/} && _d_pid=${_d_pid%/stat}
 		_d_s=$(_proc_stat "$_d_pid") && echo "$_d_pid $_d_s"
 	done | awk -v root="$1" -v skip="${2:-0}" '{ par[$1] = $3 }
-		END { do { more = 0; for (p in par) if (p != skip && !(p in d) && (par[p] == root || par[p] in d)) { d[p] = 1; more = 1 } } while (more)
+		END { do { more = 0; for (p in par) if (p != skip && !(p in d) && (par[p] == root || (par[p] in d))) { d[p] = 1; more = 1 } } while (more)
 		      for (p in d) print p }'
 }
 
@@ -206,3 +206,55 @@ lab_dump() {
 		tail -n 40 "$_l_f"
 	done
 }
+
+# ---- chinwagd peers in the lab -----------------------------------------------------
+# One chinwagd per host (spawn tag "cw"): its state dir, control socket and log
+# live under $LAB_STATE/hosts/HOST/. Control commands run from the test's own
+# namespace: the socket is a file, and the lab hosts share the file system.
+#
+#   cw_require                 skip unless chinwagd is built
+#   cw_start h1 alice@h1 [OPTION...]   and wait until its control socket answers
+#   cw h1 'send bob@h2 hi'     one control command (bounded: 5 s)
+#   cw_watch h1 [TAG]          `watch` in the background, into $(lab_log h1 TAG)
+#   roster_is h1 "$want"       the roster's name/status/reachability/addresses
+#   cw_stop h1 [SIG]
+CHINWAGD=${CHINWAGD:-${top_builddir:-$top_srcdir}/src/chinwagd}
+TAB=$(printf '\t')
+
+cw_require() {
+	[ -x "$CHINWAGD" ] || skip_all "chinwagd is not built ($CHINWAGD)"
+}
+cw_sock() { echo "$LAB_STATE/hosts/$1/cw.sock"; }   # HOST
+cw_state() { echo "$LAB_STATE/hosts/$1/cw-state"; } # HOST
+cw() { # HOST COMMAND: prints the answer; exit status as chinwagd --command
+	with_timeout 5 "$CHINWAGD" --control "$(cw_sock "$1")" --command "$2"
+}
+cw_start() { # HOST NAME [OPTION...]
+	_cs_h=$1 _cs_n=$2
+	shift 2
+	lab spawn "$_cs_h" cw "$CHINWAGD" --name "$_cs_n" --state-dir "$(cw_state "$_cs_h")" \
+		--control "$(cw_sock "$_cs_h")" "$@" >/dev/null || return 1
+	wait_until 5 cw "$_cs_h" info
+}
+cw_stop() { lab stop "$1" cw "${2:-TERM}"; } # HOST [SIG]: waits (5 s at most) for the exit
+cw_watch() { # HOST [TAG=watch]: event lines go to $(lab_log HOST TAG)
+	lab spawn "$1" "${2:-watch}" "$CHINWAGD" --control "$(cw_sock "$1")" --command watch >/dev/null
+}
+# HOST TAG PATTERN: a line of the watch log matches the grep -E PATTERN
+# (write a tab as $TAB)
+watch_has() { grep -Eq "$3" "$(lab_log "$1" "$2")"; }
+watch_count() { grep -Ec "$3" "$(lab_log "$1" "$2")"; } # HOST TAG PATTERN
+
+# the roster as "name status reachability addresses" lines (nick and message left out)
+roster4() { cw "$1" roster | cut -f1-4; }
+roster_is() { [ "$(roster4 "$1")" = "$2" ]; }         # HOST WANT
+roster_line() { cw "$1" roster | grep "^$2$TAB"; }     # HOST PEER: the whole line
+roster_has() { cw "$1" roster | grep -q "^$2$TAB"; }   # HOST PEER
+roster_lacks() { # HOST PEER: the daemon answers and PEER is not listed
+	_rl_out=$(cw "$1" roster) || return 1
+	! printf '%s\n' "$_rl_out" | grep -q "^$2$TAB"
+}
+# HOST PEER FIELD VALUE: the peer's roster line has VALUE in FIELD
+# (2 status, 3 reachability, 4 addresses, 5 nick, 6 message)
+roster_field_is() { [ "$(roster_line "$1" "$2" | cut -f"$3")" = "$4" ]; }
+info_field() { cw "$1" info | sed -n "s/^$2$TAB//p"; } # HOST FIELD (name, port, status, discovery)

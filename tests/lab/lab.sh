@@ -200,30 +200,38 @@ cmd_up() {
 		command -v "$c" >/dev/null || die "missing command: $c"
 	done
 
-	if [ -z "$STATE" ]; then
-		STATE=$(mktemp -d "${TMPDIR:-/tmp}/chinwag-lab.XXXXXX")
-	else
+	if [ -n "$STATE" ]; then
 		[[ $STATE == /* ]] || STATE=$PWD/$STATE
 		if [ -f "$STATE/lab.conf" ]; then
 			say "tearing down the previous lab in $STATE"
 			cmd_down
 		fi
+	fi
+
+	local prefix subnet s
+	prefix=${LAB_PREFIX:-}
+	if [ -z "$prefix" ]; then # a lab left by a killed run may hold cw<pid>
+		for s in '' a b c d e f g h; do
+			prefix=cw$$$s
+			prefix_free "$prefix" "${names[@]}" && break
+		done
+	fi
+	[[ $prefix =~ ^[a-z][a-z0-9]{0,11}$ ]] || die "bad LAB_PREFIX '$prefix' ([a-z][a-z0-9]*, at most 12)"
+	prefix_free "$prefix" "${names[@]}" ||
+		die "namespaces or /etc/netns entries named $prefix-* exist and are not ours; refusing"
+	# deterministic per prefix; the addresses exist only inside the lab
+	subnet=${LAB_SUBNET:-10.77.$(($(printf %s "$prefix" | cksum | cut -d' ' -f1) % 256))}
+	[[ $subnet =~ ^10\.77\.([0-9]{1,3})$ ]] && [ "${BASH_REMATCH[1]}" -le 255 ] ||
+		die "LAB_SUBNET must be 10.77.X (got '$subnet')"
+
+	if [ -z "$STATE" ]; then
+		STATE=$(mktemp -d "${TMPDIR:-/tmp}/chinwag-lab.XXXXXX")
+	else
 		mkdir -p "$STATE"
 		[ -z "$(ls -A "$STATE")" ] || die "$STATE is not empty and holds no lab; refusing"
 	fi
 	chmod 755 "$STATE"
-
-	PREFIX=${LAB_PREFIX:-cw$$}
-	[[ $PREFIX =~ ^[a-z][a-z0-9]{0,11}$ ]] || die "bad LAB_PREFIX '$PREFIX' ([a-z][a-z0-9]*, at most 12)"
-	# deterministic per prefix; the addresses exist only inside the lab
-	SUBNET=${LAB_SUBNET:-10.77.$(($(printf %s "$PREFIX" | cksum | cut -d' ' -f1) % 256))}
-	[[ $SUBNET =~ ^10\.77\.([0-9]{1,3})$ ]] && [ "${BASH_REMATCH[1]}" -le 255 ] ||
-		die "LAB_SUBNET must be 10.77.X (got '$SUBNET')"
-	IPV6=${LAB_IPV6:-0}
-	for n in sw "${names[@]}"; do
-		[ ! -e "/run/netns/$PREFIX-$n" ] || die "namespace $PREFIX-$n exists and is not ours; refusing"
-		[ ! -e "/etc/netns/$PREFIX-$n" ] || die "/etc/netns/$PREFIX-$n exists and is not ours; refusing"
-	done
+	PREFIX=$prefix SUBNET=$subnet IPV6=${LAB_IPV6:-0}
 	printf 'PREFIX=%s\nSUBNET=%s\nIPV6=%s\n' "$PREFIX" "$SUBNET" "$IPV6" >"$STATE/lab.conf"
 	printf '%s\n' "${names[@]}" >"$STATE/hostlist"
 	: >"$STATE/namespaces"
@@ -246,6 +254,14 @@ cmd_up() {
 	fi
 	say "up: ${#names[@]} host(s) [${names[*]}] on $SUBNET.0/24 in $(($(now_ms) - t0)) ms, prefix $PREFIX"
 	printf 'export LAB_STATE=%s\n' "$STATE"
+}
+
+prefix_free() { # PREFIX HOST...: no namespace or /etc/netns entry uses these names
+	local p=$1 n
+	shift
+	for n in sw "$@"; do
+		[ ! -e "/run/netns/$p-$n" ] && [ ! -e "/etc/netns/$p-$n" ] || return 1
+	done
 }
 
 build_lab() {
