@@ -25,7 +25,11 @@ struct _CwControlClient
   GDataInputStream *in;        /* owned */
   GOutputStream *out;          /* unowned (conn's) */
   GCancellable *cancellable;   /* owned */
+  GString *pending;            /* owned: output the socket did not take yet */
+  GSource *flush_source;       /* owned, nullable: waits for the socket to drain */
   gboolean watching;
+  gboolean dead;               /* write failed or too far behind: dropped soon */
+  guint drop_id;               /* the idle that drops a dead client */
 };
 
 struct _CwControl
@@ -57,6 +61,13 @@ client_free (gpointer data)
 
   g_cancellable_cancel (client->cancellable);
   g_object_unref (client->cancellable);
+  if (client->flush_source != NULL)
+    {
+      g_source_destroy (client->flush_source);
+      g_source_unref (client->flush_source);
+    }
+  g_string_free (client->pending, TRUE);
+  g_clear_handle_id (&client->drop_id, g_source_remove);
   g_object_unref (client->in);
   g_io_stream_close (G_IO_STREAM (client->conn), NULL, NULL);
   g_object_unref (client->conn);
@@ -69,17 +80,80 @@ client_drop (CwControlClient *client)
   g_ptr_array_remove_fast (client->control->clients, client);
 }
 
-/* Replies are small and the peer is local: a blocking write keeps the
- * ordering of data lines and the final ok trivially right. A client that
- * stops reading is dropped on the first write error. */
+/* A client that stops reading must never stall the daemon: output is
+ * written without blocking, the rest kept and flushed when the socket
+ * drains, and a client more than MAX_PENDING behind is dropped. */
+#define MAX_PENDING (4 * 1024 * 1024)
+
+static gboolean flush_pending (CwControlClient *client);
+
+static gboolean
+on_writable (GObject *stream, gpointer data)
+{
+  CwControlClient *client = data;
+
+  g_clear_pointer (&client->flush_source, g_source_unref);
+  if (!flush_pending (client))
+    client_drop (client);
+  return G_SOURCE_REMOVE;
+}
+
+/* Returns FALSE when the client is gone for good. */
+static gboolean
+flush_pending (CwControlClient *client)
+{
+  GPollableOutputStream *out = G_POLLABLE_OUTPUT_STREAM (client->out);
+  g_autoptr (GError) error = NULL;
+
+  while (client->pending->len > 0)
+    {
+      gssize n = g_pollable_output_stream_write_nonblocking (out, client->pending->str,
+                                                             client->pending->len, NULL, &error);
+
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          if (client->flush_source == NULL)
+            {
+              client->flush_source = g_pollable_output_stream_create_source (out, NULL);
+              g_source_set_callback (client->flush_source, G_SOURCE_FUNC (on_writable), client,
+                                     NULL);
+              g_source_attach (client->flush_source, NULL);
+            }
+          return TRUE;
+        }
+      if (n < 0)
+        {
+          g_debug ("control client write failed: %s", error->message);
+          return FALSE;
+        }
+      g_string_erase (client->pending, 0, n);
+    }
+  return TRUE;
+}
+
+static gboolean
+drop_later (gpointer data)
+{
+  CwControlClient *client = data;
+
+  client->drop_id = 0;
+  client_drop (client);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 client_write (CwControlClient *client, const gchar *line)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *with_nl = g_strconcat (line, "\n", NULL);
-
-  if (!g_output_stream_write_all (client->out, with_nl, strlen (with_nl), NULL, NULL, &error))
-    g_debug ("control client write failed: %s", error->message);
+  if (client->dead)
+    return;
+  g_string_append (client->pending, line);
+  g_string_append_c (client->pending, '\n');
+  if (client->pending->len > MAX_PENDING || (client->flush_source == NULL && !flush_pending (client)))
+    {
+      /* Not from inside a broadcast loop over the clients: later. */
+      client->dead = TRUE;
+      client->drop_id = g_idle_add (drop_later, client);
+    }
 }
 
 void
@@ -211,6 +285,7 @@ on_incoming (GSocketService *service, GSocketConnection *conn, GObject *source, 
   client->in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (conn)));
   client->out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
   client->cancellable = g_cancellable_new ();
+  client->pending = g_string_new (NULL);
   g_ptr_array_add (self->clients, client);
   read_next (client);
   return TRUE;

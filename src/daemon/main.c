@@ -23,6 +23,7 @@ typedef struct
   gint port;
   gint idle_timeout;
   gboolean no_personal;
+  gboolean embedded_mdns;
   gboolean version;
 } Options;
 
@@ -44,6 +45,8 @@ static const GOptionEntry entries[] = {
     N_("Close streams idle for this many seconds (default 300)"), N_("SECONDS") },
   { "no-personal", 0, 0, G_OPTION_ARG_NONE, &opt.no_personal,
     N_("Do not publish first/last name, email or JID"), NULL },
+  { "embedded-mdns", 0, 0, G_OPTION_ARG_NONE, &opt.embedded_mdns,
+    N_("Use the built-in mDNS responder even when avahi-daemon runs"), NULL },
   { "version", 'V', 0, G_OPTION_ARG_NONE, &opt.version, N_("Print the version and exit"), NULL },
   { NULL }
 };
@@ -336,12 +339,34 @@ on_signal (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* avahi-daemon when there is one: it is shared with every other program on
+ * the host and follows its restarts. Otherwise our own responder, since a
+ * host has room for only one mDNS stack. */
+static CwLlDiscovery *
+make_discovery (GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  CwLlDiscovery *discovery;
+
+  if (opt.embedded_mdns)
+    return cw_ll_avahi_discovery_new_embedded (error);
+  if (cw_ll_avahi_daemon_available ())
+    return cw_ll_avahi_discovery_new ();
+  g_message (_("no avahi-daemon: using the embedded avahi-core responder"));
+  discovery = cw_ll_avahi_discovery_new_embedded (&local_error);
+  if (discovery != NULL)
+    return discovery;
+  /* Still worth running: peers appear once a daemon starts. */
+  g_warning (_("%s; waiting for an avahi-daemon to appear"), local_error->message);
+  return cw_ll_avahi_discovery_new ();
+}
+
 static int
 run_peer (void)
 {
   Daemon d = { 0 };
   g_autoptr (GError) error = NULL;
-  g_autoptr (CwLlDiscovery) discovery = cw_ll_avahi_discovery_new ();
+  g_autoptr (CwLlDiscovery) discovery = NULL;
   g_autofree gchar *name = opt.name != NULL ? g_strdup (opt.name) : default_name ();
   g_autofree gchar *gecos = real_name ();
   g_autofree gchar *db = g_build_filename (opt.state_dir, "chinwag.db", NULL);
@@ -363,8 +388,12 @@ run_peer (void)
       g_printerr (_("chinwagd: cannot create %s\n"), opt.state_dir);
       return EXIT_FAILURE;
     }
-  if (!cw_ll_avahi_daemon_available ())
-    g_warning (_("no avahi-daemon is running; waiting for one to appear"));
+  discovery = make_discovery (&error);
+  if (discovery == NULL)
+    {
+      g_printerr (_("chinwagd: %s\n"), error->message);
+      return EXIT_FAILURE;
+    }
   d.control = cw_control_new (opt.control, &error);
   if (d.control == NULL || (d.session = cw_ll_session_new (&config, discovery, &error)) == NULL
       || !cw_ll_session_start (d.session, &error))

@@ -390,6 +390,8 @@ learn_receipts (CwLlSession *self, const gchar *peer, CwPorter *porter)
   ps->receipts = RECEIPTS_ASKING;
   iq = cw_stanza_iq_new (CW_IQ_TYPE_GET, self->name, peer, NULL);
   cw_element_add (iq, "query", CW_NS_DISCO_INFO);
+  /* Some peers (libpurple, iChat) never answer: do not hold the queue for long. */
+  cw_porter_set_iq_timeout (porter, DISCO_TIMEOUT_MS);
   cw_porter_send_iq_async (porter, iq, NULL, on_disco, peer_ctx_new (self, peer));
 }
 

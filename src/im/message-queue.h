@@ -104,8 +104,9 @@ gboolean cw_message_queue_retry (CwMessageQueue *self, gint64 id, GError **error
 /**
  * cw_message_queue_stream_ended:
  * @peer: (nullable): NULL for every peer
- * @clean: the peer's </stream:stream> arrived after ours, so it read all we
- *   wrote; FALSE when the stream broke or closed any other way
+ * @clean: the stream ended with the peer's </stream:stream> (before or
+ *   after ours), so it read what we wrote before; FALSE when the stream
+ *   broke, timed out or ended with an error
  *
  * Settles @peer's SENT messages when the stream they were written to ends:
  * - receipt requested, none came: back to QUEUED, to be written again with

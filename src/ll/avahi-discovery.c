@@ -1,38 +1,42 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* CwLlAvahiDiscovery: DNS-SD through avahi-daemon (avahi-client on the GLib main loop). */
+/* CwLlAvahiDiscovery: DNS-SD through Avahi — avahi-daemon or an embedded avahi-core responder. */
 #include "config.h"
 #include "ll/avahi-discovery.h"
 
-#include <avahi-client/client.h>
-#include <avahi-client/lookup.h>
-#include <avahi-client/publish.h>
 #include <avahi-common/error.h>
 #include <avahi-glib/glib-watch.h>
 #include <string.h>
+
+#include "ll/avahi-ops.h"
+#include "ll/avahi-util.h"
 
 /* How long to wait before resolving again after a failed resolve, while the
  * browser still lists the service: a peer may come back without a new PTR. */
 #define RERESOLVE_MIN_SECONDS 5
 #define RERESOLVE_MAX_SECONDS 60
 
-typedef struct
+struct _CwLlAvahiInstance
 {
   CwLlAvahiDiscovery *self;         /* unowned */
   gchar *name;                      /* owned */
   AvahiIfIndex ifindex;
   AvahiProtocol protocol;
-  AvahiServiceResolver *resolver;   /* owned, nullable */
+  CwLlAvahiResolver *resolver;      /* owned, nullable */
   guint retry_id;                   /* resolve-again timeout */
   guint backoff;
-} Instance;
+};
+typedef struct _CwLlAvahiInstance Instance;
 
 struct _CwLlAvahiDiscovery
 {
   CwLlDiscovery parent;
+  const CwLlAvahiOps *ops;          /* static: the Avahi API we go through */
   AvahiGLibPoll *poll;              /* owned */
-  AvahiClient *client;              /* owned */
-  AvahiEntryGroup *group;           /* owned */
-  AvahiServiceBrowser *browser;     /* owned */
+  CwLlAvahiStack *stack;            /* owned, nullable: the client or the server */
+  gboolean started;
+  guint reconnect_id;               /* idle: replace a dead stack */
+  CwLlAvahiGroup *group;            /* owned, nullable */
+  CwLlAvahiBrowser *browser;        /* owned, nullable */
   GHashTable *instances;            /* "ifindex/proto/name" -> owned Instance */
   gchar *name;                      /* owned: the name we publish (after renames) */
   guint16 port;
@@ -43,12 +47,7 @@ struct _CwLlAvahiDiscovery
 G_DEFINE_TYPE (CwLlAvahiDiscovery, cw_ll_avahi_discovery, CW_TYPE_LL_DISCOVERY)
 
 static void start_resolver (Instance *inst);
-
-static GSocketFamily
-family_of (AvahiProtocol proto)
-{
-  return proto == AVAHI_PROTO_INET6 ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4;
-}
+static void register_service (CwLlAvahiDiscovery *self);
 
 gchar *
 cw_ll_alternative_name (const gchar *name)
@@ -69,41 +68,31 @@ cw_ll_alternative_name (const gchar *name)
   return g_strdup_printf ("%s-%" G_GUINT64_FORMAT "%s", user, n + 1, host);
 }
 
-static AvahiStringList *
-to_string_list (GPtrArray *txt)
+static const gchar *
+stack_error (CwLlAvahiDiscovery *self)
 {
-  AvahiStringList *l = NULL;
-
-  /* avahi_string_list_add_arbitrary prepends: add last to first so the
-   * record keeps our order (txtvers first, as XEP-0174 asks). */
-  for (guint i = txt != NULL ? txt->len : 0; i > 0; i--)
-    {
-      gsize len;
-      const guint8 *data = g_bytes_get_data (g_ptr_array_index (txt, i - 1), &len);
-
-      l = avahi_string_list_add_arbitrary (l, data, len);
-    }
-  return l;
+  return avahi_strerror (self->stack != NULL ? self->ops->stack_errno (self->stack)
+                                             : AVAHI_ERR_DISCONNECTED);
 }
 
-static GPtrArray *
-from_string_list (AvahiStringList *l)
-{
-  GPtrArray *txt = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-
-  for (; l != NULL; l = avahi_string_list_get_next (l))
-    g_ptr_array_add (txt, g_bytes_new (avahi_string_list_get_text (l),
-                                       avahi_string_list_get_size (l)));
-  return txt;
-}
-
-static void register_service (CwLlAvahiDiscovery *self);
+/* ---- publishing --------------------------------------------------------- */
 
 static void
-on_group_state (AvahiEntryGroup *g, AvahiEntryGroupState state, void *data)
+rename_and_retry (CwLlAvahiDiscovery *self)
 {
-  CwLlAvahiDiscovery *self = data;
+  gchar *alt = cw_ll_alternative_name (self->name);
 
+  g_message ("the name '%s' is taken on this link; trying '%s'", self->name, alt);
+  g_free (self->name);
+  self->name = alt;
+  if (self->group != NULL)
+    self->ops->group_reset (self->group);
+  register_service (self);
+}
+
+void
+cw_ll_avahi_discovery_group_changed (CwLlAvahiDiscovery *self, AvahiEntryGroupState state)
+{
   switch (state)
     {
     case AVAHI_ENTRY_GROUP_ESTABLISHED:
@@ -111,19 +100,10 @@ on_group_state (AvahiEntryGroup *g, AvahiEntryGroupState state, void *data)
       cw_ll_discovery_emit_published (CW_LL_DISCOVERY (self), self->name);
       break;
     case AVAHI_ENTRY_GROUP_COLLISION:
-      {
-        gchar *alt = cw_ll_alternative_name (self->name);
-
-        g_message ("the name '%s' is taken on this link; trying '%s'", self->name, alt);
-        g_free (self->name);
-        self->name = alt;
-        avahi_entry_group_reset (g);
-        register_service (self);
-        break;
-      }
+      rename_and_retry (self);
+      break;
     case AVAHI_ENTRY_GROUP_FAILURE:
-      g_warning ("publishing failed: %s",
-                 avahi_strerror (avahi_client_errno (avahi_entry_group_get_client (g))));
+      g_warning ("publishing failed: %s", stack_error (self));
       break;
     default:
       break;
@@ -133,28 +113,33 @@ on_group_state (AvahiEntryGroup *g, AvahiEntryGroupState state, void *data)
 static void
 register_service (CwLlAvahiDiscovery *self)
 {
+  const CwLlAvahiOps *ops = self->ops;
   AvahiStringList *l;
   int ret;
 
-  if (self->client == NULL || avahi_client_get_state (self->client) != AVAHI_CLIENT_S_RUNNING)
+  if (!self->started || self->stack == NULL || !ops->stack_is_running (self->stack))
     return;
   if (self->group == NULL)
-    self->group = avahi_entry_group_new (self->client, on_group_state, self);
+    self->group = ops->group_new (self->stack, self);
   if (self->group == NULL)
-    return;
-  l = to_string_list (self->txt);
-  ret = avahi_entry_group_add_service_strlst (self->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, 0,
-                                              self->name, CW_LL_SERVICE_TYPE, NULL, NULL,
-                                              self->port, l);
-  avahi_string_list_free (l);
-  if (ret == AVAHI_ERR_COLLISION)
     {
-      on_group_state (self->group, AVAHI_ENTRY_GROUP_COLLISION, self);
+      g_warning ("cannot publish '%s': %s", self->name, stack_error (self));
       return;
     }
-  if (ret < 0 || (ret = avahi_entry_group_commit (self->group)) < 0)
+  l = cw_ll_avahi_strlst_new (self->txt);
+  ret = ops->group_add_service (self->stack, self->group, self->name, self->port, l);
+  avahi_string_list_free (l);
+  /* Taken by another client of the same stack: no probing needed to know. */
+  if (ret == AVAHI_ERR_COLLISION)
+    {
+      rename_and_retry (self);
+      return;
+    }
+  if (ret < 0 || (ret = ops->group_commit (self->group)) < 0)
     g_warning ("cannot publish '%s': %s", self->name, avahi_strerror (ret));
 }
+
+/* ---- browsing and resolving ---------------------------------------------- */
 
 static gchar *
 instance_key (const gchar *name, AvahiIfIndex ifindex, AvahiProtocol proto)
@@ -168,27 +153,10 @@ instance_free (gpointer data)
   Instance *inst = data;
 
   g_clear_handle_id (&inst->retry_id, g_source_remove);
-  g_clear_pointer (&inst->resolver, avahi_service_resolver_free);
+  if (inst->resolver != NULL)
+    inst->self->ops->resolver_free (g_steal_pointer (&inst->resolver));
   g_free (inst->name);
   g_free (inst);
-}
-
-static GInetSocketAddress *
-socket_address (const AvahiAddress *a, uint16_t port, AvahiIfIndex ifindex)
-{
-  char text[AVAHI_ADDRESS_STR_MAX];
-  g_autoptr (GInetAddress) inet = NULL;
-  guint32 scope = 0;
-
-  avahi_address_snprint (text, sizeof text, a);
-  inet = g_inet_address_new_from_string (text);
-  if (inet == NULL)
-    return NULL;
-  /* fe80:: addresses are only meaningful with their interface. */
-  if (g_inet_address_get_is_link_local (inet) && g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6)
-    scope = ifindex;
-  return g_object_new (G_TYPE_INET_SOCKET_ADDRESS, "address", inet, "port", (guint) port,
-                       "scope-id", scope, NULL);
 }
 
 static gboolean
@@ -201,58 +169,58 @@ retry_resolve (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-on_resolved (AvahiServiceResolver *r, AvahiIfIndex ifindex, AvahiProtocol proto,
-             AvahiResolverEvent event, const char *name, const char *type, const char *domain,
-             const char *host, const AvahiAddress *a, uint16_t port, AvahiStringList *txt,
-             AvahiLookupResultFlags flags, void *data)
+void
+cw_ll_avahi_discovery_resolved (CwLlAvahiInstance *inst, AvahiIfIndex ifindex,
+                                AvahiProtocol proto, AvahiResolverEvent event, const gchar *name,
+                                const gchar *host, const AvahiAddress *a, guint16 port,
+                                AvahiStringList *txt)
 {
-  Instance *inst = data;
-  CwLlDiscovery *disc = CW_LL_DISCOVERY (inst->self);
+  CwLlAvahiDiscovery *self = inst->self;
+  g_autoptr (GError) error = NULL;
 
+  /* The resolver stays: it reports again when the peer's records change. */
   if (event == AVAHI_RESOLVER_FOUND)
     {
-      g_autoptr (GInetSocketAddress) addr = socket_address (a, port, ifindex);
-      g_autoptr (GPtrArray) strings = from_string_list (txt);
-      CwLlServiceInfo info = { name, ifindex, family_of (proto), host, addr, strings };
+      g_autoptr (GInetSocketAddress) addr =
+        a != NULL ? cw_ll_avahi_socket_address (a, port, ifindex) : NULL;
+      g_autoptr (GPtrArray) strings = cw_ll_avahi_strlst_to_txt (txt);
+      CwLlServiceInfo info = { name, ifindex, cw_ll_avahi_family (proto), host, addr, strings };
 
       inst->backoff = 0;
       if (addr != NULL)
-        cw_ll_discovery_emit_resolved (disc, &info);
+        cw_ll_discovery_emit_resolved (CW_LL_DISCOVERY (self), &info);
       return;
     }
-  {
-    g_autoptr (GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE,
-                                            "cannot resolve '%s': %s", name,
-                                            avahi_strerror (avahi_client_errno (inst->self->client)));
-
-    /* Free the resolver and try again later; the instance stays as long as
-     * the browser lists it. */
-    g_clear_pointer (&inst->resolver, avahi_service_resolver_free);
-    inst->backoff = CLAMP (inst->backoff * 2, RERESOLVE_MIN_SECONDS, RERESOLVE_MAX_SECONDS);
-    inst->retry_id = g_timeout_add_seconds (inst->backoff, retry_resolve, inst);
-    cw_ll_discovery_emit_failed (disc, inst->name, ifindex, family_of (proto), error);
-  }
+  error = g_error_new (G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE, "cannot resolve '%s': %s",
+                       inst->name, stack_error (self));
+  /* Free the resolver and try again later; the instance stays as long as
+   * the browser lists it. Both APIs allow freeing it in its own callback. */
+  if (inst->resolver != NULL)
+    self->ops->resolver_free (g_steal_pointer (&inst->resolver));
+  inst->backoff = CLAMP (inst->backoff * 2, RERESOLVE_MIN_SECONDS, RERESOLVE_MAX_SECONDS);
+  g_clear_handle_id (&inst->retry_id, g_source_remove);
+  inst->retry_id = g_timeout_add_seconds (inst->backoff, retry_resolve, inst);
+  cw_ll_discovery_emit_failed (CW_LL_DISCOVERY (self), inst->name, ifindex,
+                               cw_ll_avahi_family (proto), error);
 }
 
 static void
 start_resolver (Instance *inst)
 {
-  g_clear_pointer (&inst->resolver, avahi_service_resolver_free);
-  inst->resolver = avahi_service_resolver_new (inst->self->client, inst->ifindex, inst->protocol,
-                                               inst->name, CW_LL_SERVICE_TYPE, NULL,
-                                               AVAHI_PROTO_UNSPEC, 0, on_resolved, inst);
+  CwLlAvahiDiscovery *self = inst->self;
+
+  if (inst->resolver != NULL)
+    self->ops->resolver_free (g_steal_pointer (&inst->resolver));
+  inst->resolver = self->ops->resolver_new (self->stack, inst->ifindex, inst->protocol, inst->name,
+                                            inst);
   if (inst->resolver == NULL)
-    g_warning ("cannot resolve '%s': %s", inst->name,
-               avahi_strerror (avahi_client_errno (inst->self->client)));
+    g_warning ("cannot resolve '%s': %s", inst->name, stack_error (self));
 }
 
-static void
-on_browse (AvahiServiceBrowser *b, AvahiIfIndex ifindex, AvahiProtocol proto,
-           AvahiBrowserEvent event, const char *name, const char *type, const char *domain,
-           AvahiLookupResultFlags flags, void *data)
+void
+cw_ll_avahi_discovery_browsed (CwLlAvahiDiscovery *self, AvahiIfIndex ifindex,
+                               AvahiProtocol proto, AvahiBrowserEvent event, const gchar *name)
 {
-  CwLlAvahiDiscovery *self = data;
   g_autofree gchar *key = NULL;
 
   switch (event)
@@ -272,33 +240,35 @@ on_browse (AvahiServiceBrowser *b, AvahiIfIndex ifindex, AvahiProtocol proto,
     case AVAHI_BROWSER_REMOVE:
       key = instance_key (name, ifindex, proto);
       g_hash_table_remove (self->instances, key);
-      cw_ll_discovery_emit_removed (CW_LL_DISCOVERY (self), name, ifindex, family_of (proto));
+      cw_ll_discovery_emit_removed (CW_LL_DISCOVERY (self), name, ifindex,
+                                    cw_ll_avahi_family (proto));
       break;
     case AVAHI_BROWSER_FAILURE:
-      g_warning ("browsing %s failed: %s", CW_LL_SERVICE_TYPE,
-                 avahi_strerror (avahi_client_errno (self->client)));
+      g_warning ("browsing %s failed: %s", CW_LL_SERVICE_TYPE, stack_error (self));
       break;
     default:
       break;
     }
 }
 
-/* The daemon (re)appeared: browse and publish from scratch. */
+/* ---- the stack's life ------------------------------------------------------ */
+
+/* The stack is (back) up: browse and publish from scratch. */
 static void
 on_running (CwLlAvahiDiscovery *self)
 {
+  const CwLlAvahiOps *ops = self->ops;
+
   if (self->browser == NULL)
-    self->browser = avahi_service_browser_new (self->client, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
-                                               CW_LL_SERVICE_TYPE, NULL, 0, on_browse, self);
+    self->browser = ops->browser_new (self->stack, self);
   if (self->browser == NULL)
-    g_warning ("cannot browse %s: %s", CW_LL_SERVICE_TYPE,
-               avahi_strerror (avahi_client_errno (self->client)));
-  if (self->want_published && (self->group == NULL || avahi_entry_group_is_empty (self->group)))
+    g_warning ("cannot browse %s: %s", CW_LL_SERVICE_TYPE, stack_error (self));
+  if (self->want_published && (self->group == NULL || ops->group_is_empty (self->group)))
     register_service (self);
   cw_ll_discovery_set_state (CW_LL_DISCOVERY (self), CW_LL_DISCOVERY_STATE_RUNNING);
 }
 
-/* The daemon went away: everything it gave us is gone. Peers are reported
+/* The stack went away: everything it gave us is gone. Peers are reported
  * removed so nobody is shown online on stale data. */
 static void
 on_lost (CwLlAvahiDiscovery *self)
@@ -306,64 +276,101 @@ on_lost (CwLlAvahiDiscovery *self)
   GHashTableIter iter;
   Instance *inst;
 
-  g_clear_pointer (&self->browser, avahi_service_browser_free);
-  g_clear_pointer (&self->group, avahi_entry_group_free);
+  if (self->browser != NULL)
+    self->ops->browser_free (g_steal_pointer (&self->browser));
+  if (self->group != NULL)
+    self->ops->group_free (g_steal_pointer (&self->group));
   g_hash_table_iter_init (&iter, self->instances);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &inst))
     {
       cw_ll_discovery_emit_removed (CW_LL_DISCOVERY (self), inst->name, inst->ifindex,
-                                    family_of (inst->protocol));
+                                    cw_ll_avahi_family (inst->protocol));
       g_hash_table_iter_remove (&iter);
     }
 }
 
-static void
-on_client_state (AvahiClient *c, AvahiClientState state, void *data)
+static gboolean
+create_stack (CwLlAvahiDiscovery *self, GError **error)
+{
+  CwLlAvahiStack *stack = self->ops->stack_new (avahi_glib_poll_get (self->poll), self, error);
+
+  self->stack = stack;
+  return stack != NULL;
+}
+
+/* Outside the dead stack's callback, which must not free it. */
+static gboolean
+reconnect (gpointer data)
 {
   CwLlAvahiDiscovery *self = data;
+  g_autoptr (GError) error = NULL;
 
-  /* The callback can run inside avahi_client_new, before it returns. */
-  self->client = c;
+  self->reconnect_id = 0;
+  if (self->stack != NULL)
+    self->ops->stack_free (g_steal_pointer (&self->stack));
+  if (!create_stack (self, &error))
+    {
+      g_warning ("%s", error->message);
+      cw_ll_discovery_set_state (CW_LL_DISCOVERY (self), CW_LL_DISCOVERY_STATE_FAILED);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+void
+cw_ll_avahi_discovery_stack_changed (CwLlAvahiDiscovery *self, CwLlAvahiStack *stack,
+                                     CwLlAvahiStackState state)
+{
+  /* The callback can run inside stack_new, before it returns. */
+  self->stack = stack;
   switch (state)
     {
-    case AVAHI_CLIENT_S_RUNNING:
-      g_message ("avahi-daemon is running");
-      on_running (self);
+    case CW_LL_AVAHI_STACK_RUNNING:
+      /* An embedded server may come up before start (): that catches up. */
+      if (self->started)
+        on_running (self);
       break;
-    case AVAHI_CLIENT_S_COLLISION:
-    case AVAHI_CLIENT_S_REGISTERING:
-      /* Host name trouble: our records are withdrawn and re-added later. */
+    case CW_LL_AVAHI_STACK_REGISTERING:
+      /* Host name trouble: our records are withdrawn and re-added when the
+       * stack runs again. */
       if (self->group != NULL)
-        avahi_entry_group_reset (self->group);
+        self->ops->group_reset (self->group);
       break;
-    case AVAHI_CLIENT_CONNECTING:
-      g_message ("waiting for avahi-daemon");
+    case CW_LL_AVAHI_STACK_LOST:
       on_lost (self);
       cw_ll_discovery_set_state (CW_LL_DISCOVERY (self), CW_LL_DISCOVERY_STATE_RECONNECTING);
       break;
-    case AVAHI_CLIENT_FAILURE:
-      g_warning ("avahi client failure: %s", avahi_strerror (avahi_client_errno (c)));
+    case CW_LL_AVAHI_STACK_DISCONNECTED:
+      on_lost (self);
+      cw_ll_discovery_set_state (CW_LL_DISCOVERY (self), CW_LL_DISCOVERY_STATE_RECONNECTING);
+      if (self->reconnect_id == 0)
+        self->reconnect_id = g_idle_add (reconnect, self);
+      break;
+    case CW_LL_AVAHI_STACK_FAILED:
       on_lost (self);
       cw_ll_discovery_set_state (CW_LL_DISCOVERY (self), CW_LL_DISCOVERY_STATE_FAILED);
       break;
     }
 }
 
+/* ---- CwLlDiscovery ----------------------------------------------------------- */
+
 static gboolean
 avahi_start (CwLlDiscovery *disc, GError **error)
 {
   CwLlAvahiDiscovery *self = CW_LL_AVAHI_DISCOVERY (disc);
-  int err = 0;
 
-  g_return_val_if_fail (self->client == NULL, FALSE);
-  /* NO_FAIL: keep going when the daemon is absent or restarts; the state
-   * callback tells us when it is (back) up. */
-  self->client = avahi_client_new (avahi_glib_poll_get (self->poll), AVAHI_CLIENT_NO_FAIL,
-                                   on_client_state, self, &err);
-  if (self->client == NULL)
+  g_return_val_if_fail (!self->started, FALSE);
+  self->started = TRUE;
+  /* The embedded server exists since construction and may be up already. */
+  if (self->stack != NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot use avahi: %s",
-                   avahi_strerror (err));
+      if (self->ops->stack_is_running (self->stack))
+        on_running (self);
+      return TRUE;
+    }
+  if (!create_stack (self, error))
+    {
+      self->started = FALSE;
       return FALSE;
     }
   return TRUE;
@@ -387,7 +394,7 @@ avahi_publish (CwLlDiscovery *disc, const gchar *name, guint16 port, GPtrArray *
   set_txt (self, txt);
   self->want_published = TRUE;
   if (self->group != NULL)
-    avahi_entry_group_reset (self->group);
+    self->ops->group_reset (self->group);
   register_service (self);
 }
 
@@ -399,13 +406,11 @@ avahi_update_txt (CwLlDiscovery *disc, GPtrArray *txt)
   int ret;
 
   set_txt (self, txt);
-  if (self->group == NULL || avahi_entry_group_is_empty (self->group))
+  if (self->group == NULL || self->ops->group_is_empty (self->group))
     return;
   /* In place: peers see a TXT change, not a goodbye and a new service. */
-  l = to_string_list (txt);
-  ret = avahi_entry_group_update_service_txt_strlst (self->group, AVAHI_IF_UNSPEC,
-                                                     AVAHI_PROTO_UNSPEC, 0, self->name,
-                                                     CW_LL_SERVICE_TYPE, NULL, l);
+  l = cw_ll_avahi_strlst_new (txt);
+  ret = self->ops->group_update_txt (self->stack, self->group, self->name, l);
   avahi_string_list_free (l);
   if (ret < 0)
     g_warning ("cannot update the TXT record: %s", avahi_strerror (ret));
@@ -418,7 +423,7 @@ avahi_unpublish (CwLlDiscovery *disc)
 
   self->want_published = FALSE;
   if (self->group != NULL)
-    avahi_entry_group_reset (self->group);
+    self->ops->group_reset (self->group);
 }
 
 static void
@@ -439,18 +444,24 @@ avahi_reconfirm (CwLlDiscovery *disc, const gchar *name)
 static const gchar *
 avahi_describe (CwLlDiscovery *disc)
 {
-  return "avahi-daemon";
+  return CW_LL_AVAHI_DISCOVERY (disc)->ops->description;
 }
 
 static void
 cw_ll_avahi_discovery_finalize (GObject *object)
 {
   CwLlAvahiDiscovery *self = CW_LL_AVAHI_DISCOVERY (object);
+  const CwLlAvahiOps *ops = self->ops;
 
+  g_clear_handle_id (&self->reconnect_id, g_source_remove);
+  /* Ours first: freeing the stack frees whatever is still attached to it. */
   g_hash_table_destroy (self->instances);
-  g_clear_pointer (&self->browser, avahi_service_browser_free);
-  g_clear_pointer (&self->group, avahi_entry_group_free);
-  g_clear_pointer (&self->client, avahi_client_free);
+  if (self->browser != NULL)
+    ops->browser_free (self->browser);
+  if (self->group != NULL)
+    ops->group_free (self->group);
+  if (self->stack != NULL)
+    ops->stack_free (self->stack);
   g_clear_pointer (&self->poll, avahi_glib_poll_free);
   g_clear_pointer (&self->txt, g_ptr_array_unref);
   g_free (self->name);
@@ -475,6 +486,7 @@ cw_ll_avahi_discovery_class_init (CwLlAvahiDiscoveryClass *klass)
 static void
 cw_ll_avahi_discovery_init (CwLlAvahiDiscovery *self)
 {
+  self->ops = &cw_ll_avahi_client_ops;
   self->poll = avahi_glib_poll_new (NULL, G_PRIORITY_DEFAULT);
   self->instances = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, instance_free);
 }
@@ -485,22 +497,16 @@ cw_ll_avahi_discovery_new (void)
   return g_object_new (CW_TYPE_LL_AVAHI_DISCOVERY, NULL);
 }
 
-static void
-ignore_state (AvahiClient *c, AvahiClientState state, void *data)
+CwLlDiscovery *
+cw_ll_avahi_discovery_new_embedded (GError **error)
 {
-}
+  g_autoptr (CwLlAvahiDiscovery) self = g_object_new (CW_TYPE_LL_AVAHI_DISCOVERY, NULL);
 
-gboolean
-cw_ll_avahi_daemon_available (void)
-{
-  AvahiGLibPoll *poll = avahi_glib_poll_new (NULL, G_PRIORITY_DEFAULT);
-  AvahiClient *c;
-  int err = 0;
-
-  /* Without NO_FAIL, creation fails at once when no daemon answers. */
-  c = avahi_client_new (avahi_glib_poll_get (poll), 0, ignore_state, NULL, &err);
-  if (c != NULL)
-    avahi_client_free (c);
-  avahi_glib_poll_free (poll);
-  return c != NULL;
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  self->ops = &cw_ll_avahi_core_ops;
+  /* Now, so that a responder that cannot start (no usable socket, a bad
+   * host name) is an error here rather than a silent discovery failure. */
+  if (!create_stack (self, error))
+    return NULL;
+  return CW_LL_DISCOVERY (g_steal_pointer (&self));
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* CwLlAvahiDiscovery: DNS-SD through avahi-daemon (avahi-client on the GLib main loop). */
+/* CwLlAvahiDiscovery: DNS-SD through Avahi — avahi-daemon or an embedded avahi-core responder. */
 #pragma once
 
 #include "ll/discovery.h"
@@ -10,7 +10,15 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CwLlAvahiDiscovery, cw_ll_avahi_discovery, CW, LL_AVAHI_DISCOVERY,
                       CwLlDiscovery)
 
+/* Through avahi-daemon (avahi-client on the GLib main loop); waits for the
+ * daemon when it is absent and follows its restarts. Describes itself as
+ * "avahi-daemon". */
 CwLlDiscovery *cw_ll_avahi_discovery_new (void);
+/* Our own mDNS responder (avahi-core on the GLib main loop), for hosts with
+ * no avahi-daemon: only one mDNS stack per host works reliably. It publishes
+ * the short host name (renamed on a collision) and sends goodbyes when
+ * finalized. Describes itself as "embedded avahi-core". */
+CwLlDiscovery *cw_ll_avahi_discovery_new_embedded (GError **error);
 
 /* TRUE when an avahi-daemon answers on the system bus right now. */
 gboolean cw_ll_avahi_daemon_available (void);

@@ -154,7 +154,6 @@ typedef struct
 {
   CwLlConnectionManager *self; /* unowned: the manager outlives its porters' signals */
   gchar *peer;
-  gboolean peer_closed_first;
 } PorterWatch;
 
 static void
@@ -173,10 +172,10 @@ on_porter_closed (CwPorter *porter, PorterWatch *w)
   Slot *slot = g_hash_table_lookup (self->slots, w->peer);
   gboolean was_current = slot != NULL && slot->porter == porter;
   CwXmppConnection *xc = cw_porter_get_connection (porter);
-  /* Clean: the peer answered our </stream:stream>, so it read everything
-   * we wrote before it. */
-  gboolean clean = cw_xmpp_connection_is_close_sent (xc) && cw_xmpp_connection_is_close_received (xc)
-                   && !w->peer_closed_first;
+  /* Clean: the stream ended with the peer's </stream:stream>, not a cut
+   * connection or an error, whoever closed first. Peers such as libpurple
+   * always close first; a proper close says it read what came before. */
+  gboolean clean = cw_xmpp_connection_is_close_received (xc);
 
   if (was_current)
     {
@@ -192,8 +191,6 @@ on_porter_closing (CwPorter *porter, PorterWatch *w)
 {
   Slot *slot = g_hash_table_lookup (w->self->slots, w->peer);
 
-  if (!cw_xmpp_connection_is_close_sent (cw_porter_get_connection (porter)))
-    w->peer_closed_first = TRUE;
   /* The peer is done with this stream: the next send needs a new one. */
   if (slot != NULL && slot->porter == porter)
     {
@@ -360,6 +357,8 @@ on_connected (GObject *source, GAsyncResult *res, gpointer data)
       outgoing_failed (hs, error);
       return;
     }
+  /* The client's connect timeout stays on the socket: a stream may be quiet for long. */
+  g_socket_set_timeout (g_socket_connection_get_socket (hs->conn), 0);
   arm_timeout (hs);
   hs->xc = cw_xmpp_connection_new (G_IO_STREAM (hs->conn), CW_NS_CLIENT);
   cw_xmpp_connection_send_open_async (hs->xc, hs->peer, hs->self->self_name, "1.0", NULL, NULL,
@@ -501,11 +500,19 @@ on_refused (GObject *source, GAsyncResult *res, gpointer data)
 }
 
 static void
+adopt_incoming (Handshake *hs)
+{
+  g_autoptr (CwPorter) porter = cw_porter_new (hs->xc, hs->self->self_name, hs->peer);
+
+  adopt (hs->self, hs->peer, porter, TRUE);
+  handshake_succeeded (hs);
+}
+
+static void
 on_in_features_sent (GObject *source, GAsyncResult *res, gpointer data)
 {
   Handshake *hs = data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (CwPorter) porter = NULL;
 
   if (!cw_xmpp_connection_send_stanza_finish (hs->xc, res, &error))
     {
@@ -513,9 +520,7 @@ on_in_features_sent (GObject *source, GAsyncResult *res, gpointer data)
       handshake_free (hs);
       return;
     }
-  porter = cw_porter_new (hs->xc, hs->self->self_name, hs->peer);
-  adopt (hs->self, hs->peer, porter, TRUE);
-  handshake_succeeded (hs);
+  adopt_incoming (hs);
 }
 
 static void
@@ -528,6 +533,12 @@ on_in_open_sent (GObject *source, GAsyncResult *res, gpointer data)
   if (!cw_xmpp_connection_send_open_finish (hs->xc, res, &error))
     {
       handshake_free (hs);
+      return;
+    }
+  /* Stream features exist only on version 1.0 streams (RFC 6120 §4.3). */
+  if (hs->header->version == NULL)
+    {
+      adopt_incoming (hs);
       return;
     }
   if (hs->self->features != NULL)

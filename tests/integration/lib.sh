@@ -232,6 +232,8 @@ cw() { # HOST COMMAND: prints the answer; exit status as chinwagd --command
 cw_start() { # HOST NAME [OPTION...]
 	_cs_h=$1 _cs_n=$2
 	shift 2
+	# a restart must not lose the log of the previous run
+	[ ! -s "$(lab_log "$_cs_h" cw)" ] || cat "$(lab_log "$_cs_h" cw)" >>"$(lab_log "$_cs_h" cw.old)"
 	lab spawn "$_cs_h" cw "$CHINWAGD" --name "$_cs_n" --state-dir "$(cw_state "$_cs_h")" \
 		--control "$(cw_sock "$_cs_h")" "$@" >/dev/null || return 1
 	wait_until 5 cw "$_cs_h" info
@@ -258,3 +260,7 @@ roster_lacks() { # HOST PEER: the daemon answers and PEER is not listed
 # (2 status, 3 reachability, 4 addresses, 5 nick, 6 message)
 roster_field_is() { [ "$(roster_line "$1" "$2" | cut -f"$3")" = "$4" ]; }
 info_field() { cw "$1" info | sed -n "s/^$2$TAB//p"; } # HOST FIELD (name, port, status, discovery)
+# HOST PEER BODY: the state of the message BODY that HOST sent PEER (from `history`)
+out_state() { cw "$1" "history $2" | awk -F'\t' -v b="$3" '$2 == "out" && $4 == b { print $3 }'; }
+# HOST PEER BODY: how many times BODY came in from PEER (from `history`)
+in_count() { cw "$1" "history $2" | awk -F'\t' -v b="$3" '$2 == "in" && $4 == b { n++ } END { print n + 0 }'; }

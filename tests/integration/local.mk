@@ -3,6 +3,21 @@
 # (tests/lab/lab.sh: network namespaces, one dbus-daemon + avahi-daemon per
 # host) and prints TAP. They need root and skip themselves otherwise.
 CW_INTEGRATION_TESTS = tests/integration/lab-smoke.sh
+CW_INTEGRATION_TESTS += tests/integration/peer-basic.sh
+CW_INTEGRATION_TESTS += tests/integration/peer-failures.sh
+CW_INTEGRATION_TESTS += tests/integration/peer-queue.sh
+CW_INTEGRATION_TESTS += tests/integration/peer-embedded.sh
+CW_INTEGRATION_TESTS += tests/integration/interop-purple.sh
 TESTS += $(CW_INTEGRATION_TESTS)
 EXTRA_DIST += $(CW_INTEGRATION_TESTS) tests/integration/lib.sh \
 	tests/lab/lab.sh tests/lab/README.md
+
+# interop-purple.sh drives Pidgin's Bonjour plugin through a small libpurple
+# client, built only when configure finds libpurple (the test skips without it;
+# tools/deps.sh --test installs libpurple-dev, so CI builds and runs it).
+if HAVE_PURPLE
+check_PROGRAMS += tests/integration/purple-harness
+endif
+tests_integration_purple_harness_SOURCES = tests/integration/purple-harness.c
+tests_integration_purple_harness_CPPFLAGS = $(AM_CPPFLAGS) $(PURPLE_CFLAGS)
+tests_integration_purple_harness_LDADD = $(PURPLE_LIBS) $(GLIB_LIBS)
