@@ -13,3 +13,4 @@ BENCH_PARSER_FLAGS =
 bench: bench/bench-parser$(EXEEXT)
 	$(builddir)/bench/bench-parser$(EXEEXT) $(BENCH_PARSER_FLAGS)
 .PHONY: bench
+EXTRA_DIST += bench/bench-ll.py

@@ -52,6 +52,7 @@ struct _CwLlSession
   gboolean publish_personal;
   gchar *name;                   /* owned: as published */
   GHashTable *peers;             /* name -> owned PeerState */
+  GHashTable *seen;              /* owned set: every peer name met since start */
   guint retry_id;
 };
 
@@ -443,7 +444,8 @@ peer_is_known (CwLlSession *self, const gchar *peer)
 {
   g_autoptr (GPtrArray) page = NULL;
 
-  if (cw_ll_roster_lookup (self->roster, peer) != NULL)
+  if (cw_ll_roster_lookup (self->roster, peer) != NULL
+      || g_hash_table_contains (self->seen, peer))
     return TRUE;
   page = cw_history_get_page (self->history, peer, 0, 1, NULL);
   return page != NULL && page->len > 0;
@@ -529,6 +531,9 @@ on_porter_removed (CwLlConnectionManager *cm, const gchar *peer, gboolean clean,
 static void
 on_peer_seen (CwLlRoster *roster, CwLlPeer *peer, CwLlSession *self)
 {
+  /* A peer we saw may be written to after it left: it gets it on return. */
+  if (!g_hash_table_contains (self->seen, peer->name))
+    g_hash_table_add (self->seen, g_strdup (peer->name));
   if (peer->reachable)
     flush_queue (self, peer->name);
 }
@@ -704,6 +709,7 @@ cw_ll_session_finalize (GObject *object)
 
   g_clear_pointer (&self->txt, cw_ll_txt_free);
   g_hash_table_destroy (self->peers);
+  g_hash_table_destroy (self->seen);
   g_free (self->name);
   G_OBJECT_CLASS (cw_ll_session_parent_class)->finalize (object);
 }
@@ -733,4 +739,5 @@ static void
 cw_ll_session_init (CwLlSession *self)
 {
   self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }

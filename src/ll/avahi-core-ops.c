@@ -295,7 +295,7 @@ on_resolve (AvahiSServiceResolver *r, AvahiIfIndex ifindex, AvahiProtocol proto,
             const char *host, const AvahiAddress *a, uint16_t port, AvahiStringList *txt,
             AvahiLookupResultFlags flags, void *data)
 {
-  cw_ll_avahi_discovery_resolved (data, ifindex, proto, event, name, host, a, port, txt);
+  cw_ll_avahi_discovery_resolved (data, ifindex, proto, event, name, host, a, port, txt, flags);
 }
 
 static CwLlAvahiResolver *

@@ -173,7 +173,7 @@ void
 cw_ll_avahi_discovery_resolved (CwLlAvahiInstance *inst, AvahiIfIndex ifindex,
                                 AvahiProtocol proto, AvahiResolverEvent event, const gchar *name,
                                 const gchar *host, const AvahiAddress *a, guint16 port,
-                                AvahiStringList *txt)
+                                AvahiStringList *txt, AvahiLookupResultFlags flags)
 {
   CwLlAvahiDiscovery *self = inst->self;
   g_autoptr (GError) error = NULL;
@@ -184,7 +184,8 @@ cw_ll_avahi_discovery_resolved (CwLlAvahiInstance *inst, AvahiIfIndex ifindex,
       g_autoptr (GInetSocketAddress) addr =
         a != NULL ? cw_ll_avahi_socket_address (a, port, ifindex) : NULL;
       g_autoptr (GPtrArray) strings = cw_ll_avahi_strlst_to_txt (txt);
-      CwLlServiceInfo info = { name, ifindex, cw_ll_avahi_family (proto), host, addr, strings };
+      CwLlServiceInfo info = { name, ifindex, cw_ll_avahi_family (proto), host, addr, strings,
+                               (flags & AVAHI_LOOKUP_RESULT_OUR_OWN) != 0 };
 
       inst->backoff = 0;
       if (addr != NULL)

@@ -75,6 +75,7 @@ void cw_ll_avahi_discovery_browsed (CwLlAvahiDiscovery *self, AvahiIfIndex ifind
 void cw_ll_avahi_discovery_resolved (CwLlAvahiInstance *inst, AvahiIfIndex ifindex,
                                      AvahiProtocol protocol, AvahiResolverEvent event,
                                      const gchar *name, const gchar *host, const AvahiAddress *a,
-                                     guint16 port, AvahiStringList *txt);
+                                     guint16 port, AvahiStringList *txt,
+                                     AvahiLookupResultFlags flags);
 
 G_END_DECLS

@@ -323,8 +323,15 @@ on_out_open_received (GObject *source, GAsyncResult *res, gpointer data)
       return;
     }
   g_clear_handle_id (&hs->timeout_id, g_source_remove);
+  /* Someone else lives at that address now (the peer was renamed after a
+   * collision, or left): this is a failed connect, and discovery has to
+   * look again, not a stream to deliver messages on. */
   if (header->from != NULL && strcmp (header->from, hs->peer) != 0)
-    g_message ("'%s' answered as '%s'; talking to it anyway", hs->peer, header->from);
+    {
+      outgoing_failed (hs, g_error_new (G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE,
+                                        "'%s' answered as '%s'", hs->peer, header->from));
+      return;
+    }
   porter = cw_porter_new (hs->xc, hs->self->self_name, hs->peer);
   g_clear_object (&get_slot (hs->self, hs->peer)->connecting);
   adopt (hs->self, hs->peer, porter, FALSE);
@@ -566,6 +573,14 @@ try_identify (Handshake *hs)
   g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (hs->conn, &error);
   CwReaderLimits limits;
 
+  if (hs->header->to != NULL && strcmp (hs->header->to, hs->self->self_name) != 0)
+    {
+      g_set_error (&error, CW_STREAM_ERROR, CW_STREAM_ERROR_HOST_UNKNOWN,
+                   "this is %s, not %s", hs->self->self_name, hs->header->to);
+      g_message ("refusing a stream: %s", error->message);
+      cw_xmpp_connection_send_stream_error_async (hs->xc, error, NULL, on_refused, hs);
+      return;
+    }
   if (remote != NULL)
     hs->peer = identify (hs->self, hs->header,
                          g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)), &error);

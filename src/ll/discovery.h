@@ -25,6 +25,7 @@ typedef struct
   const gchar *host;         /* target host name, e.g. "capulet.local" */
   GInetSocketAddress *address; /* with port, and scope id for fe80:: */
   GPtrArray *txt;            /* (GBytes *) strings, in record order */
+  gboolean own;              /* published by us (also seen on lo) */
 } CwLlServiceInfo;
 
 #define CW_TYPE_LL_DISCOVERY (cw_ll_discovery_get_type ())

@@ -153,9 +153,13 @@ on_resolved (CwLlDiscovery *disc, const CwLlServiceInfo *info, CwLlRoster *self)
   Entry *e = g_hash_table_lookup (self->entries, info->name);
   gboolean is_new = e == NULL, changed;
   g_autoptr (GError) error = NULL;
-  CwLlTxt *txt = cw_ll_txt_decode (info->txt, &error);
+  CwLlTxt *txt;
   g_autofree gchar *before = NULL, *after = NULL;
 
+  /* Our own records never make a peer, under any name we held. */
+  if (info->own)
+    return;
+  txt = cw_ll_txt_decode (info->txt, &error);
   if (txt == NULL)
     {
       g_message ("ignoring '%s': unusable TXT record: %s", info->name, error->message);

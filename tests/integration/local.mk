@@ -8,8 +8,10 @@ CW_INTEGRATION_TESTS += tests/integration/peer-failures.sh
 CW_INTEGRATION_TESTS += tests/integration/peer-queue.sh
 CW_INTEGRATION_TESTS += tests/integration/peer-embedded.sh
 CW_INTEGRATION_TESTS += tests/integration/interop-purple.sh
+CW_INTEGRATION_TESTS += tests/integration/peer-ichat.sh
+CW_INTEGRATION_TESTS += tests/integration/peer-hostile.sh
 TESTS += $(CW_INTEGRATION_TESTS)
-EXTRA_DIST += $(CW_INTEGRATION_TESTS) tests/integration/lib.sh \
+EXTRA_DIST += $(CW_INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/rawpeer.py \
 	tests/lab/lab.sh tests/lab/README.md
 
 # interop-purple.sh drives Pidgin's Bonjour plugin through a small libpurple

@@ -127,7 +127,7 @@ esac
 is "$n1 $n3" "alice@h1 alice-1@h1" "the newcomer on h3 is renamed alice-1@h1, h1 keeps alice@h1"
 want2="alice-1@h1${TAB}avail${TAB}reachable${TAB}$HR:5298
 alice@h1${TAB}avail${TAB}reachable${TAB}$HK:5298"
-wait_until 10 roster_is h2 "$want2"
+wait_until 5 roster_is h2 "$want2"
 is "$(roster4 h2)" "$want2" "h2 lists alice@h1 on $K and alice-1@h1 on $R"
 wait_until 5 roster_field_is $K alice-1@h1 4 "$HR:5298"
 is "$(roster4 $K | grep '^alice')" "alice-1@h1${TAB}avail${TAB}reachable${TAB}$HR:5298" \

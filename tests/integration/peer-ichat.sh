@@ -94,8 +94,8 @@ iq() { printf '%s\n' "$out" | grep "^iq$TAB$1$TAB" | head -n 1; }
 h=$(line header)
 is "$(echo "$h" | cut -f2-4)" "from=alice@h1${TAB}to=ichat@h2${TAB}version=-" \
 	"chinwagd answers a version-less stream from $H2 as alice@h1 to ichat@h2, without 'version'"
-[ "$(echo "$h" | cut -f5)" = "features=no" ] ||
-	diag "note: chinwagd sent <stream:features/> on a pre-1.0 (version-less) stream"
+is "$(echo "$h" | cut -f5)" "features=no" \
+	"no <stream:features/> on a pre-1.0 (version-less) stream (RFC 6120 4.3)"
 wait_until 5 watch_has h1 watch "^message${TAB}ichat@h2${TAB}[0-9]+${TAB}hi from iChat\$"
 check "alice@h1's watch shows 'hi from iChat' from ichat@h2 (identified by its address)" \
 	watch_has h1 watch "^message${TAB}ichat@h2${TAB}[0-9]+${TAB}hi from iChat\$"

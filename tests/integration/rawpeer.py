@@ -5,6 +5,8 @@ tests: it plays iChat-like, broken or hostile peers (standard library only).
 
   rawpeer.py connect HOST PORT [OPTIONS] ACTION...   be the initiating side
   rawpeer.py serve PORT [OPTIONS] ACTION...          accept one connection first
+  rawpeer.py hold HOST PORT N SECS   open N connections that say nothing, keep
+                    them SECS seconds:  hold  connected=C  closed-by-them=K
 
 Every action prints one result line, fields separated by tabs; an action whose
 expectation is not met prints "timeout<TAB>ACTION" (or "unexpected<TAB>...")
@@ -481,9 +483,58 @@ def run(st, opts):
     return 0
 
 
+def hold(host, port, n, secs, timeout):
+    """Many silent connections (batches of 20 in flight: the listen backlog
+    is small and dropped SYNs are only retried after 1 s)."""
+    up, pending = [], []
+    t0 = time.monotonic()
+    while len(up) < n and time.monotonic() - t0 < timeout:
+        while len(pending) < 20 and len(up) + len(pending) < n:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setblocking(False)
+            try:
+                s.connect((host, port))
+            except BlockingIOError:
+                pass
+            except OSError as e:
+                log('connect: %s' % e)
+                s.close()
+                break
+            pending.append((s, time.monotonic()))
+        _, w, _ = select.select([], [p[0] for p in pending], [], 0.2)
+        now, keep = time.monotonic(), []
+        for s, t in pending:
+            if s in w:
+                if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+                    up.append(s)
+                else:
+                    s.close()
+            elif now - t > 5:
+                s.close()
+            else:
+                keep.append((s, t))
+        pending = keep
+    for s, _ in pending:
+        s.close()
+    log('%d connections up after %.1f s' % (len(up), time.monotonic() - t0))
+    time.sleep(max(0.0, secs - (time.monotonic() - t0)))
+    closed = 0
+    for s in up:
+        try:
+            if s.recv(1) == b'':
+                closed += 1
+        except BlockingIOError:
+            pass
+        except OSError:
+            closed += 1
+        s.close()
+    out('hold', 'connected=%d' % len(up), 'closed-by-them=%d' % closed)
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('mode', choices=('connect', 'serve'))
+    p.add_argument('mode', choices=('connect', 'serve', 'hold'))
     p.add_argument('where', nargs='+', help='HOST PORT (connect) or PORT (serve), then actions')
     p.add_argument('--from', dest='from_')
     p.add_argument('--to')
@@ -495,6 +546,11 @@ def main():
     p.add_argument('--timeout', type=float, default=10.0)
     p.add_argument('--id', default='rp')
     opts = p.parse_intermixed_args()
+    if opts.mode == 'hold':
+        if len(opts.where) != 4:
+            p.error('hold needs HOST PORT N SECS')
+        w = opts.where
+        return hold(w[0], int(w[1]), int(w[2]), float(w[3]), opts.timeout)
     if opts.mode == 'connect':
         if len(opts.where) < 2:
             p.error('connect needs HOST PORT')
