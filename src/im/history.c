@@ -9,46 +9,7 @@ struct _CwHistory
   CwStore *store; /* owned */
 };
 
-enum
-{
-  PROP_0,
-  PROP_STORE,
-  N_PROPS
-};
-
-static GParamSpec *props[N_PROPS];
-
 G_DEFINE_TYPE (CwHistory, cw_history, G_TYPE_OBJECT)
-
-static void
-cw_history_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
-{
-  CwHistory *self = CW_HISTORY (object);
-
-  switch (prop_id)
-    {
-    case PROP_STORE:
-      g_set_object (&self->store, g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-cw_history_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
-{
-  CwHistory *self = CW_HISTORY (object);
-
-  switch (prop_id)
-    {
-    case PROP_STORE:
-      g_value_set_object (value, self->store);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
 
 static void
 cw_history_dispose (GObject *object)
@@ -65,14 +26,7 @@ cw_history_class_init (CwHistoryClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  object_class->set_property = cw_history_set_property;
-  object_class->get_property = cw_history_get_property;
   object_class->dispose = cw_history_dispose;
-
-  props[PROP_STORE] =
-    g_param_spec_object ("store", NULL, NULL, CW_TYPE_STORE,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
 static void
@@ -83,9 +37,12 @@ cw_history_init (CwHistory *self)
 CwHistory *
 cw_history_new (CwStore *store)
 {
-  g_return_val_if_fail (CW_IS_STORE (store), NULL);
+  CwHistory *self;
 
-  return g_object_new (CW_TYPE_HISTORY, "store", store, NULL);
+  g_return_val_if_fail (CW_IS_STORE (store), NULL);
+  self = g_object_new (CW_TYPE_HISTORY, NULL);
+  self->store = g_object_ref (store);
+  return self;
 }
 
 /* Returns: (transfer full) (nullable): the stored copy of this message, if

@@ -13,25 +13,13 @@ struct _CwMessageQueue
 
 enum
 {
-  PROP_0,
-  PROP_STORE,
-  N_PROPS
-};
-
-enum
-{
   SIGNAL_STATE_CHANGED,
   N_SIGNALS
 };
 
-static GParamSpec *props[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static void cw_message_queue_initable_iface_init (GInitableIface *iface);
-
-G_DEFINE_TYPE_WITH_CODE (CwMessageQueue, cw_message_queue, G_TYPE_OBJECT,
-                         G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
-                                                cw_message_queue_initable_iface_init))
+G_DEFINE_TYPE (CwMessageQueue, cw_message_queue, G_TYPE_OBJECT)
 
 /* Stores @message's new state if the stored one is still in @from_states,
  * then tells the listeners. */
@@ -89,54 +77,6 @@ cw_message_queue_stream_ended (CwMessageQueue *self, const gchar *peer, gboolean
   return TRUE;
 }
 
-static gboolean
-cw_message_queue_initable_init (GInitable *initable, GCancellable *cancellable, GError **error)
-{
-  CwMessageQueue *self = CW_MESSAGE_QUEUE (initable);
-
-  g_return_val_if_fail (CW_IS_STORE (self->store), FALSE);
-
-  /* Whatever was SENT in the previous run went to a stream that died with it. */
-  return cw_message_queue_stream_ended (self, NULL, FALSE, error);
-}
-
-static void
-cw_message_queue_initable_iface_init (GInitableIface *iface)
-{
-  iface->init = cw_message_queue_initable_init;
-}
-
-static void
-cw_message_queue_set_property (GObject *object, guint prop_id, const GValue *value,
-                               GParamSpec *pspec)
-{
-  CwMessageQueue *self = CW_MESSAGE_QUEUE (object);
-
-  switch (prop_id)
-    {
-    case PROP_STORE:
-      g_set_object (&self->store, g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-cw_message_queue_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
-{
-  CwMessageQueue *self = CW_MESSAGE_QUEUE (object);
-
-  switch (prop_id)
-    {
-    case PROP_STORE:
-      g_value_set_object (value, self->store);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
 static void
 cw_message_queue_dispose (GObject *object)
 {
@@ -152,14 +92,7 @@ cw_message_queue_class_init (CwMessageQueueClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  object_class->set_property = cw_message_queue_set_property;
-  object_class->get_property = cw_message_queue_get_property;
   object_class->dispose = cw_message_queue_dispose;
-
-  props[PROP_STORE] =
-    g_param_spec_object ("store", NULL, NULL, CW_TYPE_STORE,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, props);
 
   signals[SIGNAL_STATE_CHANGED] =
     g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
@@ -175,10 +108,16 @@ cw_message_queue_init (CwMessageQueue *self)
 CwMessageQueue *
 cw_message_queue_new (CwStore *store, GError **error)
 {
+  g_autoptr (CwMessageQueue) self = NULL;
+
   g_return_val_if_fail (CW_IS_STORE (store), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  return g_initable_new (CW_TYPE_MESSAGE_QUEUE, NULL, error, "store", store, NULL);
+  self = g_object_new (CW_TYPE_MESSAGE_QUEUE, NULL);
+  self->store = g_object_ref (store);
+  /* Whatever was SENT in the previous run went to a stream that died with it. */
+  if (!cw_message_queue_stream_ended (self, NULL, FALSE, error))
+    return NULL;
+  return g_steal_pointer (&self);
 }
 
 CwStore *

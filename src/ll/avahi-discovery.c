@@ -24,6 +24,9 @@ struct _CwLlAvahiInstance
   CwLlAvahiResolver *resolver;      /* owned, nullable */
   guint retry_id;                   /* resolve-again timeout */
   guint backoff;
+  gboolean own;                     /* resolved as one of our own records */
+  gchar *host;                      /* owned, nullable: target host once resolved */
+  gboolean failed;                  /* the last resolve failed */
 };
 typedef struct _CwLlAvahiInstance Instance;
 
@@ -42,12 +45,19 @@ struct _CwLlAvahiDiscovery
   guint16 port;
   GPtrArray *txt;                   /* owned (GBytes *), nullable */
   gboolean want_published;
+  gboolean browse_settled;          /* the browser has reported what it knew */
+  gboolean settle_expired;          /* waited long enough: publish regardless */
+  guint settle_id;                  /* ends the wait */
 };
+
+/* Longest wait for the browser's first snapshot before publishing anyway. */
+#define SETTLE_MAX_MS 1500
 
 G_DEFINE_TYPE (CwLlAvahiDiscovery, cw_ll_avahi_discovery, CW_TYPE_LL_DISCOVERY)
 
 static void start_resolver (Instance *inst);
 static void register_service (CwLlAvahiDiscovery *self);
+static void try_publish (CwLlAvahiDiscovery *self);
 
 gchar *
 cw_ll_alternative_name (const gchar *name)
@@ -76,6 +86,32 @@ stack_error (CwLlAvahiDiscovery *self)
 }
 
 /* ---- publishing --------------------------------------------------------- */
+
+/* TRUE when another host holds @name: an instance of it resolves to a
+ * host that is not ours (our previous run's record, still cached for a
+ * moment after a restart, points at our own host). *pending is set while
+ * an instance with that name has not resolved yet. */
+static gboolean
+name_taken (CwLlAvahiDiscovery *self, const gchar *name, gboolean *pending)
+{
+  g_autofree gchar *ours = NULL;
+  GHashTableIter iter;
+  Instance *inst;
+
+  ours = g_strdup_printf ("%.*s.local", (int) strcspn (g_get_host_name (), "."), g_get_host_name ());
+  *pending = FALSE;
+  g_hash_table_iter_init (&iter, self->instances);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &inst))
+    {
+      if (inst->own || strcmp (inst->name, name) != 0)
+        continue;
+      if (inst->host == NULL)
+        *pending |= !inst->failed;
+      else if (g_ascii_strcasecmp (inst->host, ours) != 0)
+        return TRUE;
+    }
+  return FALSE;
+}
 
 static void
 rename_and_retry (CwLlAvahiDiscovery *self)
@@ -119,6 +155,33 @@ register_service (CwLlAvahiDiscovery *self)
 
   if (!self->started || self->stack == NULL || !ops->stack_is_running (self->stack))
     return;
+  /* Publish only once the browser has told what the link already holds:
+   * a name someone uses is then renamed before probing. Probing alone is
+   * not enough here: resolving that other instance makes its host answer
+   * with its records just before our probes, and mDNS rate limiting
+   * (RFC 6762 §6) can then leave the probes unanswered, so the established
+   * holder would lose its name to the newcomer. */
+  if (!self->browse_settled)
+    return;
+  if (self->group != NULL && !ops->group_is_empty (self->group))
+    return;  /* already published (a late resolve got us here again) */
+  for (;;)
+    {
+      gboolean pending;
+
+      if (!name_taken (self, self->name, &pending))
+        {
+          if (pending && !self->settle_expired)
+            return;  /* again when it resolves, or when the wait ends */
+          break;
+        }
+      gchar *alt = cw_ll_alternative_name (self->name);
+
+      g_message ("the name '%s' is taken on this link; using '%s'", self->name, alt);
+      g_free (self->name);
+      self->name = alt;
+    }
+
   if (self->group == NULL)
     self->group = ops->group_new (self->stack, self);
   if (self->group == NULL)
@@ -156,6 +219,7 @@ instance_free (gpointer data)
   if (inst->resolver != NULL)
     inst->self->ops->resolver_free (g_steal_pointer (&inst->resolver));
   g_free (inst->name);
+  g_free (inst->host);
   g_free (inst);
 }
 
@@ -188,8 +252,14 @@ cw_ll_avahi_discovery_resolved (CwLlAvahiInstance *inst, AvahiIfIndex ifindex,
                                (flags & AVAHI_LOOKUP_RESULT_OUR_OWN) != 0 };
 
       inst->backoff = 0;
+      inst->own = info.own;
+      inst->failed = FALSE;
+      g_free (inst->host);
+      inst->host = g_strdup (host);
       if (addr != NULL)
         cw_ll_discovery_emit_resolved (CW_LL_DISCOVERY (self), &info);
+      if (self->name != NULL && strcmp (name, self->name) == 0)
+        try_publish (self);
       return;
     }
   error = g_error_new (G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE, "cannot resolve '%s': %s",
@@ -201,8 +271,11 @@ cw_ll_avahi_discovery_resolved (CwLlAvahiInstance *inst, AvahiIfIndex ifindex,
   inst->backoff = CLAMP (inst->backoff * 2, RERESOLVE_MIN_SECONDS, RERESOLVE_MAX_SECONDS);
   g_clear_handle_id (&inst->retry_id, g_source_remove);
   inst->retry_id = g_timeout_add_seconds (inst->backoff, retry_resolve, inst);
+  inst->failed = TRUE;
   cw_ll_discovery_emit_failed (CW_LL_DISCOVERY (self), inst->name, ifindex,
                                cw_ll_avahi_family (proto), error);
+  if (self->name != NULL && strcmp (inst->name, self->name) == 0)
+    try_publish (self);
 }
 
 static void
@@ -216,6 +289,34 @@ start_resolver (Instance *inst)
                                             inst);
   if (inst->resolver == NULL)
     g_warning ("cannot resolve '%s': %s", inst->name, stack_error (self));
+}
+
+static void
+try_publish (CwLlAvahiDiscovery *self)
+{
+  if (self->want_published && (self->group == NULL || self->ops->group_is_empty (self->group)))
+    register_service (self);
+}
+
+static void
+settle (CwLlAvahiDiscovery *self)
+{
+  if (self->browse_settled)
+    return;
+  self->browse_settled = TRUE;
+  try_publish (self);
+}
+
+static gboolean
+on_settle_timeout (gpointer data)
+{
+  CwLlAvahiDiscovery *self = data;
+
+  self->settle_id = 0;
+  self->settle_expired = TRUE;
+  self->browse_settled = TRUE;
+  try_publish (self);
+  return G_SOURCE_REMOVE;
 }
 
 void
@@ -246,6 +347,11 @@ cw_ll_avahi_discovery_browsed (CwLlAvahiDiscovery *self, AvahiIfIndex ifindex,
       break;
     case AVAHI_BROWSER_FAILURE:
       g_warning ("browsing %s failed: %s", CW_LL_SERVICE_TYPE, stack_error (self));
+      settle (self);
+      break;
+    case AVAHI_BROWSER_CACHE_EXHAUSTED:
+    case AVAHI_BROWSER_ALL_FOR_NOW:
+      settle (self);
       break;
     default:
       break;
@@ -261,9 +367,17 @@ on_running (CwLlAvahiDiscovery *self)
   const CwLlAvahiOps *ops = self->ops;
 
   if (self->browser == NULL)
-    self->browser = ops->browser_new (self->stack, self);
+    {
+      self->browse_settled = self->settle_expired = FALSE;
+      self->browser = ops->browser_new (self->stack, self);
+      g_clear_handle_id (&self->settle_id, g_source_remove);
+      self->settle_id = g_timeout_add (SETTLE_MAX_MS, on_settle_timeout, self);
+    }
   if (self->browser == NULL)
-    g_warning ("cannot browse %s: %s", CW_LL_SERVICE_TYPE, stack_error (self));
+    {
+      g_warning ("cannot browse %s: %s", CW_LL_SERVICE_TYPE, stack_error (self));
+      settle (self);
+    }
   if (self->want_published && (self->group == NULL || ops->group_is_empty (self->group)))
     register_service (self);
   cw_ll_discovery_set_state (CW_LL_DISCOVERY (self), CW_LL_DISCOVERY_STATE_RUNNING);
@@ -279,6 +393,8 @@ on_lost (CwLlAvahiDiscovery *self)
 
   if (self->browser != NULL)
     self->ops->browser_free (g_steal_pointer (&self->browser));
+  g_clear_handle_id (&self->settle_id, g_source_remove);
+  self->browse_settled = self->settle_expired = FALSE;
   if (self->group != NULL)
     self->ops->group_free (g_steal_pointer (&self->group));
   g_hash_table_iter_init (&iter, self->instances);
@@ -455,6 +571,7 @@ cw_ll_avahi_discovery_finalize (GObject *object)
   const CwLlAvahiOps *ops = self->ops;
 
   g_clear_handle_id (&self->reconnect_id, g_source_remove);
+  g_clear_handle_id (&self->settle_id, g_source_remove);
   /* Ours first: freeing the stack frees whatever is still attached to it. */
   g_hash_table_destroy (self->instances);
   if (self->browser != NULL)

@@ -154,6 +154,7 @@ typedef struct
 {
   CwLlConnectionManager *self; /* unowned: the manager outlives its porters' signals */
   gchar *peer;
+  gboolean errored;            /* the stream ended with an error */
 } PorterWatch;
 
 static void
@@ -175,7 +176,7 @@ on_porter_closed (CwPorter *porter, PorterWatch *w)
   /* Clean: the stream ended with the peer's </stream:stream>, not a cut
    * connection or an error, whoever closed first. Peers such as libpurple
    * always close first; a proper close says it read what came before. */
-  gboolean clean = cw_xmpp_connection_is_close_received (xc);
+  gboolean clean = cw_xmpp_connection_is_close_received (xc) && !w->errored;
 
   if (was_current)
     {
@@ -184,6 +185,12 @@ on_porter_closed (CwPorter *porter, PorterWatch *w)
     }
   g_signal_emit (self, signals[SIG_PORTER_REMOVED], 0, w->peer, clean);
   g_ptr_array_remove_fast (self->porters, porter);
+}
+
+static void
+on_porter_error (CwPorter *porter, const GError *error, PorterWatch *w)
+{
+  w->errored = TRUE;
 }
 
 static void
@@ -210,6 +217,7 @@ watch_porter (CwLlConnectionManager *self, const gchar *peer, CwPorter *porter,
   g_ptr_array_add (self->porters, g_object_ref (porter));
   g_signal_connect_data (porter, "closed", G_CALLBACK (on_porter_closed), w, porter_watch_free, 0);
   g_signal_connect (porter, "closing", G_CALLBACK (on_porter_closing), w);
+  g_signal_connect (porter, "remote-error", G_CALLBACK (on_porter_error), w);
   g_signal_emit (self, signals[SIG_PORTER_ADDED], 0, peer, porter, incoming);
   cw_porter_start (porter);
 }
@@ -753,6 +761,8 @@ cw_ll_connection_manager_finalize (GObject *object)
                                             on_porter_closed, NULL);
       g_signal_handlers_disconnect_matched (porter, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
                                             on_porter_closing, NULL);
+      g_signal_handlers_disconnect_matched (porter, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
+                                            on_porter_error, NULL);
     }
   g_ptr_array_unref (self->porters);
   g_hash_table_destroy (self->slots);

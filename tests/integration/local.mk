@@ -8,6 +8,7 @@ CW_INTEGRATION_TESTS += tests/integration/peer-failures.sh
 CW_INTEGRATION_TESTS += tests/integration/peer-queue.sh
 CW_INTEGRATION_TESTS += tests/integration/peer-embedded.sh
 CW_INTEGRATION_TESTS += tests/integration/interop-purple.sh
+CW_INTEGRATION_TESTS += tests/integration/peer-ipv6-race.sh
 CW_INTEGRATION_TESTS += tests/integration/peer-ichat.sh
 CW_INTEGRATION_TESTS += tests/integration/peer-hostile.sh
 TESTS += $(CW_INTEGRATION_TESTS)

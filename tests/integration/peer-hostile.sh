@@ -34,7 +34,7 @@ mkdir -p "$OUT"
 
 # alice keeps her state on a tmpfs of her own (a private mount namespace, so
 # nothing is left mounted whatever happens): the store syncs every incoming
-# message to disk, and on a virtual disk 10,000 of them take 25-35 s
+# message to disk, and on a virtual disk 10,000 of them took 20-35 s
 # (~3 ms each), which is more than this test's time budget; on tmpfs ~1 s.
 mkdir -p "$(cw_state h1)"
 lab spawn h1 cw unshare --mount --propagation private \

@@ -23,18 +23,18 @@ IPORT=5299 # the raw iChat peer's port on h2
 lab_up 2
 H1=$(lab addr h1) H2=$(lab addr h2)
 
-# chinwagd closes streams idle for 6 s: that is how (a) sees a clean close.
-# (More than the 5 s chinwagd waits for a disco#info answer: the idle timer
-# does not count a pending IQ as activity, so a shorter one closes the stream
-# before the message is written.)
-check "alice@h1 starts on h1" cw_start h1 alice@h1 --idle-timeout 6
+# chinwagd closes streams idle for 8 s: that is how (a) sees a clean close.
+# (Well above the 5 s chinwagd waits for a disco#info answer: the idle timer
+# does not count a pending IQ as activity, so one of 5 s or less closes the
+# stream before the message is written; whole-second timers may fire early.)
+check "alice@h1 starts on h1" cw_start h1 alice@h1 --idle-timeout 8
 cw_watch h1
 
 # --- the raw peer: listening, then published with an iChat-style TXT record ------------
 # Like iChat it answers no IQ at all: chinwagd's disco#info (do you do
 # receipts?) times out after 5 s and the message goes without a receipt request.
 lab spawn h2 ichat python3 "$RAWPEER" serve $IPORT --timeout 25 --to alice@h1 --disco ignore \
-	header open expect-msg:15 expect-close:12 >/dev/null
+	header open expect-msg:15 expect-close:14 >/dev/null
 wait_until 5 grep -q "listening on port $IPORT" "$(lab_log h2 ichat)" ||
 	bail_out "the raw iChat peer did not start: $(cat "$(lab_log h2 ichat)")"
 # (iChat publishes 1st/last, no nick; node/ver are its caps)
@@ -64,8 +64,8 @@ is "$(result_of h2 ichat header)" "header${TAB}from=alice@h1${TAB}to=ichat@h2${T
 is "$(result_of h2 ichat message)" \
 	"message${TAB}from=alice@h1${TAB}to=ichat@h2${TAB}body=hello iChat, chinwag here${TAB}request=no" \
 	"the raw peer answered without from/version and got the message, with no receipt request ($(($(now_ms) - t0)) ms)"
-# the idle timeout (6 s) closes the stream: the peer answers </stream:stream>
-wait_until 10 eval 'result_of h2 ichat closed-by-them | grep -q .'
+# the idle timeout (8 s) closes the stream: the peer answers </stream:stream>
+wait_until 12 eval 'result_of h2 ichat closed-by-them | grep -q .'
 like "$(result_of h2 ichat closed-by-them)" "closed-by-them$TAB*" \
 	"chinwagd closes the idle stream to ichat@h2 with </stream:stream>"
 wait_until 5 watch_has h1 watch "^state${TAB}$id${TAB}(delivered|failed)${TAB}"
