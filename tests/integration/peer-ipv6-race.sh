@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # peer-ipv6-race.sh - with IPv6 on in the lab: peers are resolved on IPv4 and
 # IPv6 and merged into one roster entry, the fe80:: address keeping its scope;
+# names with spaces, UTF-8 and Avahi's "#2" are listed as they are;
 # and when both peers send to each other at the same moment (each opening a
 # stream), both messages arrive once and the pair ends up with one stream.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
@@ -33,6 +34,16 @@ wait_until 10 has_both h2 alice@h1 "$H1"
 check "h2 lists alice@h1 once, at $H1 and at a scoped fe80:: address" has_both h2 alice@h1 "$H1"
 is "$(cw h1 roster | grep -c "^bob@h2$TAB")" 1 "bob@h2 is one roster entry on h1, not one per address"
 
+# --- names other software picks: spaces, UTF-8, "(2)", "#2" -----------------------------
+odd='Zoë Smith (2)@h2 #2'
+lab spawn h2 odd avahi-publish -s "$odd" _presence._tcp 5999 txtvers=1 "nick=Zoë" >/dev/null
+wait_until 10 roster_has h1 "$odd"
+check "h1 lists a peer named '$odd'" roster_has h1 "$odd"
+is "$(roster_line h1 "$odd" | cut -f5)" "Zoë" "its nick comes through as UTF-8"
+lab stop h2 odd >/dev/null
+wait_until 5 roster_lacks h1 "$odd"
+check "and drops it when it leaves" roster_lacks h1 "$odd"
+
 # --- both sides connect at the same moment ----------------------------------------------
 # established TCP connections on the XEP-0174 port, seen from h1
 streams() { lab exec h1 ss -Htn state established "( sport = :5298 or dport = :5298 )" | wc -l; }
@@ -41,8 +52,10 @@ wait_until 10 streams_are 0
 for round in 1 2 3; do
 	is "$(streams)" 0 "round $round: no stream between h1 and h2 before the race"
 	cw h1 "send bob@h2 race $round from alice" >/dev/null &
+	p1=$!
 	cw h2 "send alice@h1 race $round from bob" >/dev/null &
-	wait
+	p2=$!
+	wait $p1 $p2 # not a bare wait: the watchdog is a child too
 	mine="^message${TAB}alice@h1${TAB}[0-9]+${TAB}race $round from alice\$"
 	theirs="^message${TAB}bob@h2${TAB}[0-9]+${TAB}race $round from bob\$"
 	wait_until 10 watch_has h2 watch "$mine"
