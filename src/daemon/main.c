@@ -5,9 +5,11 @@
 #include <glib-unix.h>
 #include <glib.h>
 #include <glib/gi18n.h>
+#include <errno.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "daemon/control.h"
 #include "im/ll-session.h"
@@ -361,6 +363,28 @@ make_discovery (GError **error)
   return cw_ll_avahi_discovery_new ();
 }
 
+/* Every stream holds a descriptor, and a daemon that runs out of them
+ * cannot accept peers (GSocketService then retries accept() in a loop).
+ * The soft limit is often far below the hard one (1024 vs 524288 under
+ * systemd): take all that we are allowed. */
+static void
+raise_fd_limit (void)
+{
+  struct rlimit rl;
+  rlim_t soft;
+
+  if (getrlimit (RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+    return;
+  soft = rl.rlim_cur;
+  rl.rlim_cur = rl.rlim_max;
+  if (setrlimit (RLIMIT_NOFILE, &rl) == 0)
+    g_debug ("raised the open files limit from %llu to %llu", (unsigned long long)soft,
+             (unsigned long long)rl.rlim_max);
+  else
+    g_debug ("could not raise the open files limit from %llu: %s", (unsigned long long)soft,
+             g_strerror (errno));
+}
+
 static int
 run_peer (void)
 {
@@ -383,6 +407,7 @@ run_peer (void)
   config.port = (guint16) opt.port;
   config.db_path = db;
   config.idle_timeout_s = opt.idle_timeout > 0 ? (guint) opt.idle_timeout : 0;
+  raise_fd_limit ();
   if (g_mkdir_with_parents (opt.state_dir, 0700) != 0)
     {
       g_printerr (_("chinwagd: cannot create %s\n"), opt.state_dir);

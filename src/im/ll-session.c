@@ -36,7 +36,14 @@ typedef struct
   Receipts receipts;
   gboolean flushing;        /* a flush is waiting for a stream */
   gboolean flush_again;     /* messages were queued meanwhile */
+  guint in_flight;          /* messages handed to the stream, not yet written */
 } PeerState;
+
+/* Queued messages go out in batches: a peer back after a long absence must
+ * not make us queue megabytes at once (the stream stops reading while its
+ * output is congested, and two peers doing that to each other would wait
+ * forever). The next batch follows when this one is written. */
+#define WRITE_BATCH 64
 
 struct _CwLlSession
 {
@@ -278,6 +285,7 @@ on_iq (CwPorter *porter, CwElement *stanza, gpointer data)
 typedef struct
 {
   CwLlSession *self;   /* owned */
+  gchar *peer;         /* owned */
   gint64 id;
   gboolean receipt;
 } SendCtx;
@@ -288,11 +296,17 @@ on_sent (GObject *source, GAsyncResult *res, gpointer data)
   SendCtx *ctx = data;
   g_autoptr (GError) error = NULL;
 
+  PeerState *ps = peer_state (ctx->self, ctx->peer);
+
   if (cw_porter_send_finish (CW_PORTER (source), res, &error))
     cw_message_queue_mark_sent (ctx->self->queue, ctx->id, ctx->receipt, NULL);
   else
     g_debug ("message %" G_GINT64_FORMAT " not written: %s", ctx->id, error->message);
+  /* The batch is out: the next one, if any (and if the stream still works). */
+  if (--ps->in_flight == 0 && error == NULL)
+    flush_queue (ctx->self, ctx->peer);
   g_object_unref (ctx->self);
+  g_free (ctx->peer);
   g_free (ctx);
 }
 
@@ -316,13 +330,17 @@ write_pending (CwLlSession *self, const gchar *peer, CwPorter *porter)
   g_autoptr (GPtrArray) pending = cw_message_queue_pending_for_peer (self->queue, peer, NULL);
   gboolean receipt = ps->receipts == RECEIPTS_YES;
 
-  for (guint i = 0; pending != NULL && i < pending->len; i++)
+  if (ps->in_flight > 0)
+    return;  /* the batch being written triggers the next one */
+  for (guint i = 0; pending != NULL && i < pending->len && i < WRITE_BATCH; i++)
     {
       CwMessage *m = g_ptr_array_index (pending, i);
       g_autoptr (CwElement) stanza = build_message (self, peer, m, receipt);
       SendCtx *ctx = g_new0 (SendCtx, 1);
 
+      ps->in_flight++;
       ctx->self = g_object_ref (self);
+      ctx->peer = g_strdup (peer);
       ctx->id = m->id;
       ctx->receipt = receipt;
       cw_porter_send_async (porter, stanza, NULL, on_sent, ctx);
@@ -424,9 +442,11 @@ flush_queue (CwLlSession *self, const gchar *peer)
   PeerState *ps = peer_state (self, peer);
   g_autoptr (GPtrArray) pending = NULL;
 
-  if (ps->flushing)
+  if (ps->flushing || ps->in_flight > 0)
     {
-      ps->flush_again = TRUE;
+      /* A flush is under way, or a batch is being written: messages still
+       * being written are QUEUED until then and must not go out twice. */
+      ps->flush_again = ps->flushing;
       return;
     }
   if (cw_ll_roster_lookup (self->roster, peer) == NULL)

@@ -12,6 +12,15 @@
 #define IDENTIFY_WAIT_MS 3000
 #define IDENTIFY_RETRY_MS 250
 
+/* Each incoming stream still waiting for its header holds a descriptor
+ * for up to the handshake timeout. A flood of silent connections could
+ * exhaust them (then GSocketService retries accept() in a busy loop) or
+ * crowd out real peers: beyond these, a new connection is closed at once,
+ * before anything is read. The cap per address keeps one host from taking
+ * every slot; a LAN has few peers, each opening one stream at a time. */
+#define MAX_PENDING_INCOMING 32
+#define MAX_PENDING_INCOMING_PER_ADDRESS 4
+
 /* What we know about one peer's stream. */
 typedef struct
 {
@@ -38,6 +47,7 @@ typedef struct
   gboolean incoming;
   CwStreamHeader *header;      /* owned, nullable: the peer's (incoming) */
   gint64 deadline;             /* identification gives up then */
+  gchar *source;               /* owned, nullable: counted in pending_by_address (incoming) */
 } Handshake;
 
 struct _CwLlConnectionManager
@@ -52,6 +62,8 @@ struct _CwLlConnectionManager
   guint idle_timeout_s;
   guint handshake_timeout_ms;
   gulong incoming_id;
+  guint n_pending_incoming;        /* incoming handshakes not finished */
+  GHashTable *pending_by_address;  /* owned: address (owned gchar *) -> count (GUINT_TO_POINTER) */
 };
 
 G_DEFINE_TYPE (CwLlConnectionManager, cw_ll_connection_manager, G_TYPE_OBJECT)
@@ -263,9 +275,38 @@ adopt (CwLlConnectionManager *self, const gchar *peer, CwPorter *porter, gboolea
 
 /* ---- handshakes ----------------------------------------------------- */
 
+/* Counts an incoming handshake from @source; FALSE when a cap is reached. */
+static gboolean
+admit_incoming (CwLlConnectionManager *self, const gchar *source)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->pending_by_address, source));
+
+  if (self->n_pending_incoming >= MAX_PENDING_INCOMING || n >= MAX_PENDING_INCOMING_PER_ADDRESS)
+    return FALSE;
+  self->n_pending_incoming++;
+  g_hash_table_insert (self->pending_by_address, g_strdup (source), GUINT_TO_POINTER (n + 1));
+  return TRUE;
+}
+
+static void
+release_incoming (CwLlConnectionManager *self, const gchar *source)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->pending_by_address, source));
+
+  g_assert (n > 0 && self->n_pending_incoming > 0);
+  self->n_pending_incoming--;
+  if (n == 1)
+    g_hash_table_remove (self->pending_by_address, source);
+  else
+    g_hash_table_insert (self->pending_by_address, g_strdup (source), GUINT_TO_POINTER (n - 1));
+}
+
 static void
 handshake_free (Handshake *hs)
 {
+  if (hs->source != NULL)
+    release_incoming (hs->self, hs->source);
+  g_free (hs->source);
   g_clear_handle_id (&hs->timeout_id, g_source_remove);
   g_clear_pointer (&hs->addresses, g_ptr_array_unref);
   g_clear_error (&hs->last_error);
@@ -633,12 +674,35 @@ on_in_open_received (GObject *source, GAsyncResult *res, gpointer data)
   try_identify (hs);
 }
 
+/* The remote IP address as text, or "" when the socket cannot tell. */
+static gchar *
+remote_address_string (GSocketConnection *conn)
+{
+  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (conn, NULL);
+
+  if (!G_IS_INET_SOCKET_ADDRESS (remote))
+    return g_strdup ("");
+  return g_inet_address_to_string (
+    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+}
+
 static gboolean
 on_incoming (GSocketService *service, GSocketConnection *conn, GObject *source, gpointer data)
 {
   CwLlConnectionManager *self = data;
-  Handshake *hs = g_new0 (Handshake, 1);
+  g_autofree gchar *address = remote_address_string (conn);
+  Handshake *hs;
 
+  if (!admit_incoming (self, address))
+    {
+      /* g_debug only: a flood must not flood the log as well. */
+      g_debug ("closing a connection from %s: too many streams waiting for their header (%u)",
+               address, self->n_pending_incoming);
+      g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+      return TRUE;
+    }
+  hs = g_new0 (Handshake, 1);
+  hs->source = g_steal_pointer (&address);
   hs->self = g_object_ref (self);
   hs->incoming = TRUE;
   hs->conn = g_object_ref (conn);
@@ -766,6 +830,7 @@ cw_ll_connection_manager_finalize (GObject *object)
     }
   g_ptr_array_unref (self->porters);
   g_hash_table_destroy (self->slots);
+  g_hash_table_destroy (self->pending_by_address);
   g_clear_pointer (&self->features, cw_element_unref);
   g_object_unref (self->roster);
   g_free (self->self_name);
@@ -792,6 +857,7 @@ cw_ll_connection_manager_init (CwLlConnectionManager *self)
 {
   self->slots = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, slot_free);
   self->porters = g_ptr_array_new_with_free_func (g_object_unref);
+  self->pending_by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->idle_timeout_s = CW_LL_DEFAULT_IDLE_TIMEOUT_S;
   self->handshake_timeout_ms = CW_LL_DEFAULT_HANDSHAKE_TIMEOUT_MS;
 }

@@ -5,6 +5,12 @@
 
 #include <netinet/in.h>
 
+/* Connections the kernel completes for us before we accept them. GSocket's
+ * default (10) drops the SYNs of real peers as soon as a few connect
+ * together, e.g. during a flood of connections that we close at once
+ * (connection-manager.c); the kernel caps it at net.core.somaxconn. */
+#define LISTEN_BACKLOG 128
+
 struct _CwLlListener
 {
   GSocketService parent;
@@ -30,6 +36,7 @@ listen_on (GSocketFamily family, guint16 port, GError **error)
     return NULL;
   any = g_inet_address_new_any (family);
   addr = g_inet_socket_address_new (any, port);
+  g_socket_set_listen_backlog (sock, LISTEN_BACKLOG);
   if (!g_socket_bind (sock, addr, TRUE, error) || !g_socket_listen (sock, error))
     return NULL;
   return g_steal_pointer (&sock);

@@ -57,6 +57,8 @@ struct _CwPorter
 
   PorterState state;
   GCancellable *recv_cancellable; /* owned */
+  gulong congested_id;            /* on the connection's notify::congested */
+  gboolean recv_paused;           /* the receive loop waits for the send queue to drain */
   GPtrArray *handlers;            /* owned (Handler *), by priority, highest first */
   guint next_handler_id;
   GHashTable *pending_iqs; /* owned: id (unowned, in value) -> PendingIq (owned) */
@@ -85,6 +87,7 @@ static guint signals[N_SIGNALS];
 G_DEFINE_TYPE (CwPorter, cw_porter, G_TYPE_OBJECT)
 
 static void terminate (CwPorter *self, const GError *remote_error);
+static void on_congested_changed (GObject *connection, GParamSpec *pspec, gpointer user_data);
 
 /* ---- handlers ----------------------------------------------------------- */
 
@@ -197,6 +200,8 @@ cw_porter_dispose (GObject *object)
   g_assert (self->close_tasks->len == 0 && self->force_tasks->len == 0);
   destroy_source (&self->close_timer);
   g_ptr_array_set_size (self->handlers, 0);
+  if (self->connection != NULL)
+    g_clear_signal_handler (&self->congested_id, self->connection);
   g_clear_object (&self->connection);
   G_OBJECT_CLASS (cw_porter_parent_class)->dispose (object);
 }
@@ -280,6 +285,8 @@ cw_porter_new (CwXmppConnection *connection, const gchar *local_jid, const gchar
   g_return_val_if_fail (CW_IS_XMPP_CONNECTION (connection), NULL);
   self = g_object_new (CW_TYPE_PORTER, NULL);
   self->connection = g_object_ref (connection);
+  self->congested_id
+    = g_signal_connect (connection, "notify::congested", G_CALLBACK (on_congested_changed), self);
   self->local_jid = g_strdup (local_jid);
   self->peer_jid = g_strdup (peer_jid);
   self->peer = parse_jid_or_warn ("peer", peer_jid);
@@ -895,8 +902,33 @@ on_stanza (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 receive_next (CwPorter *self)
 {
+  /* Back-pressure: every stanza we read may queue an answer (an IQ must
+   * get one), so a peer that sends but never reads would make our send
+   * queue grow without bound. While it is congested, stop reading: TCP
+   * then makes the peer wait instead. on_congested_changed resumes. */
+  if (cw_xmpp_connection_is_congested (self->connection))
+    {
+      CW_DEBUG ("%p: %" G_GSIZE_FORMAT " bytes wait to be sent; not reading until they drain",
+                (void *)self, cw_xmpp_connection_get_queued_bytes (self->connection));
+      self->recv_paused = TRUE;
+      return;
+    }
   cw_xmpp_connection_recv_stanza_async (self->connection, self->recv_cancellable, on_stanza,
                                         g_object_ref (self));
+}
+
+static void
+on_congested_changed (GObject *connection, GParamSpec *pspec, gpointer user_data)
+{
+  CwPorter *self = user_data;
+
+  if (!self->recv_paused || cw_xmpp_connection_is_congested (self->connection))
+    return;
+  self->recv_paused = FALSE;
+  if (self->state == STATE_ENDED || self->done_receiving)
+    return;
+  CW_DEBUG ("%p: the send queue drained; reading again", (void *)self);
+  receive_next (self);
 }
 
 void

@@ -43,6 +43,8 @@ struct _CwXmppConnection
   SendItem *writing;               /* owned, nullable: the item being written */
   GError *write_error;             /* owned, nullable: sticky after a failed write */
   GCancellable *write_cancellable; /* owned: only cancelled by force_close */
+  gsize queued_bytes;              /* in send_queue and writing */
+  gboolean congested;              /* see cw_xmpp_connection_is_congested() */
 
   gboolean force_closed;
 
@@ -54,6 +56,15 @@ struct _CwXmppConnection
 };
 
 G_DEFINE_TYPE (CwXmppConnection, cw_xmpp_connection, G_TYPE_OBJECT)
+
+enum
+{
+  PROP_0,
+  PROP_CONGESTED,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
 
 static void
 send_item_free (SendItem *item)
@@ -126,12 +137,33 @@ cw_xmpp_connection_finalize (GObject *object)
 }
 
 static void
+cw_xmpp_connection_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  CwXmppConnection *self = CW_XMPP_CONNECTION (object);
+
+  switch (prop_id)
+    {
+      case PROP_CONGESTED:
+        g_value_set_boolean (value, self->congested);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 cw_xmpp_connection_class_init (CwXmppConnectionClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = cw_xmpp_connection_dispose;
   object_class->finalize = cw_xmpp_connection_finalize;
+  object_class->get_property = cw_xmpp_connection_get_property;
+
+  props[PROP_CONGESTED]
+    = g_param_spec_boolean ("congested", NULL, NULL, FALSE,
+                            G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
 static void
@@ -189,6 +221,20 @@ cw_xmpp_connection_get_limits (CwXmppConnection *self, CwReaderLimits *limits)
 }
 
 gboolean
+cw_xmpp_connection_is_congested (CwXmppConnection *self)
+{
+  g_return_val_if_fail (CW_IS_XMPP_CONNECTION (self), FALSE);
+  return self->congested;
+}
+
+gsize
+cw_xmpp_connection_get_queued_bytes (CwXmppConnection *self)
+{
+  g_return_val_if_fail (CW_IS_XMPP_CONNECTION (self), 0);
+  return self->queued_bytes;
+}
+
+gboolean
 cw_xmpp_connection_is_close_sent (CwXmppConnection *self)
 {
   g_return_val_if_fail (CW_IS_XMPP_CONNECTION (self), FALSE);
@@ -223,6 +269,38 @@ closed_error (void)
 
 static void send_next (CwXmppConnection *self);
 
+/* Enters the congested state above the limit and leaves it below half. */
+static void
+update_congestion (CwXmppConnection *self)
+{
+  gboolean congested = self->congested;
+
+  if (self->queued_bytes > CW_XMPP_CONNECTION_CONGESTION_LIMIT)
+    congested = TRUE;
+  else if (self->queued_bytes < CW_XMPP_CONNECTION_CONGESTION_LIMIT / 2)
+    congested = FALSE;
+  if (congested == self->congested)
+    return;
+  self->congested = congested;
+  CW_DEBUG ("%p %s: %" G_GSIZE_FORMAT " bytes queued", (void *)self,
+            congested ? "congested" : "drained", self->queued_bytes);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CONGESTED]);
+}
+
+/* An item leaves the queue, written or failed: frees it and updates the
+ * count, which may notify "congested" (handlers may run here). */
+static void
+send_item_done (CwXmppConnection *self, SendItem *item)
+{
+  /* The item's task may hold the last reference to us. */
+  g_autoptr (CwXmppConnection) hold = g_object_ref (self);
+
+  g_assert (self->queued_bytes >= g_bytes_get_size (item->bytes));
+  self->queued_bytes -= g_bytes_get_size (item->bytes);
+  send_item_free (item);
+  update_congestion (self);
+}
+
 static void
 on_written (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -246,7 +324,7 @@ on_written (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   else
     g_task_return_boolean (item->task, TRUE);
-  send_item_free (item);
+  send_item_done (self, item);
   send_next (self);
 }
 
@@ -263,12 +341,12 @@ send_next (CwXmppConnection *self)
       if (self->write_error != NULL)
         {
           g_task_return_error (item->task, g_error_copy (self->write_error));
-          send_item_free (item);
+          send_item_done (self, item);
           continue;
         }
       if (g_task_return_error_if_cancelled (item->task))
         {
-          send_item_free (item);
+          send_item_done (self, item);
           continue;
         }
       if (item->cancel_source != NULL)
@@ -294,7 +372,7 @@ on_queued_send_cancelled (GCancellable *cancellable, gpointer user_data)
 
   g_queue_remove (&self->send_queue, item);
   g_task_return_error_if_cancelled (item->task);
-  send_item_free (item);
+  send_item_done (self, item);
   return G_SOURCE_REMOVE;
 }
 
@@ -316,6 +394,8 @@ enqueue (CwXmppConnection *self, GTask *task, GBytes *bytes)
       g_source_attach (item->cancel_source, g_task_get_context (task));
     }
   g_queue_push_tail (&self->send_queue, item);
+  self->queued_bytes += g_bytes_get_size (bytes);
+  update_congestion (self);
   send_next (self);
 }
 
@@ -790,7 +870,7 @@ cw_xmpp_connection_force_close_async (CwXmppConnection *self, GCancellable *canc
   while ((item = g_queue_pop_head (&self->send_queue)) != NULL)
     {
       g_task_return_error (item->task, closed_error ());
-      send_item_free (item);
+      send_item_done (self, item);
     }
   /* GIO refuses to close a stream half with an operation pending on it,
    * and a blocked write or an idle read would otherwise pend forever. */

@@ -214,6 +214,27 @@ void cw_xmpp_connection_force_close_async (CwXmppConnection *self, GCancellable 
 gboolean cw_xmpp_connection_force_close_finish (CwXmppConnection *self, GAsyncResult *result,
                                                 GError **error);
 
+/* Back-pressure. Sends are never refused, so a peer that keeps asking
+ * but never reads the answers could grow the send queue without bound.
+ * Above this many queued bytes (not yet written to the GOutputStream) the
+ * connection reports itself congested, and whoever feeds it from the
+ * peer's input (the porter) should stop receiving: TCP then slows the
+ * peer down instead of our memory growing. 1 MiB is a few thousand
+ * stanzas, far more than a peer that reads ever leaves waiting. */
+#define CW_XMPP_CONNECTION_CONGESTION_LIMIT (1024 * 1024)
+
+/**
+ * cw_xmpp_connection_is_congested:
+ *
+ * TRUE from when the queued bytes exceed CW_XMPP_CONNECTION_CONGESTION_LIMIT
+ * until they drop below half of it (the hysteresis avoids pausing and
+ * resuming the reader for every stanza). Both changes are notified on the
+ * read-only boolean property "congested" ("notify::congested").
+ */
+gboolean cw_xmpp_connection_is_congested (CwXmppConnection *self);
+/* The bytes of queued sends not yet written, the one being written included. */
+gsize cw_xmpp_connection_get_queued_bytes (CwXmppConnection *self);
+
 /* TRUE once our </stream:stream> (or stream error) was queued. */
 gboolean cw_xmpp_connection_is_close_sent (CwXmppConnection *self);
 /* TRUE once the peer's </stream:stream> was received. */

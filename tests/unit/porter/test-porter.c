@@ -943,6 +943,66 @@ test_error_eos (Fixture *f, gconstpointer data)
   g_assert_error (f->remote_error, CW_XMPP_CONNECTION_ERROR, CW_XMPP_CONNECTION_ERROR_EOS);
 }
 
+/* ---- back-pressure ---------------------------------------------------------------------- */
+
+#define BIG_ANSWER 16384 /* bytes of payload per answer: 64 of them fill the send queue */
+#define N_BIG_GETS 200
+
+/* Answers every get with a big payload and counts them. */
+static gboolean
+answer_big (CwPorter *porter, CwElement *iq, gpointer user_data)
+{
+  guint *answered = user_data;
+  g_autofree gchar *text = g_strnfill (BIG_ANSWER, 'x');
+  CwElement *payload = cw_element_new ("query", "urn:example");
+
+  cw_element_add_text_child (payload, "blob", NULL, text);
+  cw_porter_send_iq_result (porter, iq, payload);
+  (*answered)++;
+  return TRUE;
+}
+
+/* A peer that sends requests but never reads the answers: Alice stops
+ * reading once her send queue is congested, so it stays bounded, and reads
+ * (and answers) the rest once the peer reads again. */
+static void
+test_backpressure_peer_not_reading (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GString) gets = g_string_new (NULL);
+  g_autofree gchar *answers = NULL;
+  guint answered = 0;
+
+  cw_porter_register_handler (f->pa, CW_STANZA_KIND_IQ, "get", NULL, 0, answer_big, &answered);
+  cw_porter_start (f->pa);
+  cw_test_stream_set_write_blocked (f->pipe, 0, TRUE);
+  for (guint i = 0; i < N_BIG_GETS; i++)
+    g_string_append_printf (gets,
+                            "<iq xmlns='jabber:client' type='get' id='g%u'>"
+                            "<query xmlns='urn:example'/></iq>",
+                            i);
+  cw_test_stream_push_incoming (f->pipe, 0, gets->str, gets->len);
+  drain (f);
+
+  g_assert_true (cw_xmpp_connection_is_congested (f->a));
+  g_assert_cmpuint (cw_xmpp_connection_get_queued_bytes (f->a), <=,
+                    CW_XMPP_CONNECTION_CONGESTION_LIMIT + BIG_ANSWER + 512);
+  g_assert_cmpuint (answered, <, N_BIG_GETS);
+  g_assert_cmpuint (answered, >=, CW_XMPP_CONNECTION_CONGESTION_LIMIT / BIG_ANSWER);
+  /* Still paused, however long we wait. */
+  drain (f);
+  g_assert_cmpuint (answered, <=, CW_XMPP_CONNECTION_CONGESTION_LIMIT / BIG_ANSWER + 1);
+
+  /* The peer reads again: the queue drains and every request is answered. */
+  cw_test_stream_set_write_blocked (f->pipe, 0, FALSE);
+  while (answered < N_BIG_GETS || cw_xmpp_connection_get_queued_bytes (f->a) > 0)
+    g_main_context_iteration (f->context, TRUE);
+  g_assert_false (cw_xmpp_connection_is_congested (f->a));
+  answers = cw_test_stream_take_incoming (f->pipe, 1);
+  g_assert_nonnull (strstr (answers, "id='g0'"));
+  g_assert_nonnull (strstr (answers, "id='g199'"));
+  g_assert_false (f->pa_closed);
+}
+
 static void
 add (const gchar *path, void (*test) (Fixture *, gconstpointer))
 {
@@ -981,5 +1041,6 @@ main (int argc, char **argv)
   add ("/porter/error/remote-stream-error", test_error_remote_stream_error);
   add ("/porter/error/bad-xml", test_error_bad_xml);
   add ("/porter/error/eos", test_error_eos);
+  add ("/porter/backpressure/peer-not-reading", test_backpressure_peer_not_reading);
   return g_test_run ();
 }

@@ -889,6 +889,59 @@ test_cancel_inflight_send (Fixture *f, gconstpointer data)
   g_assert_cmpstr (bytes, ==, "<message id='one'/>");
 }
 
+/* ---- congestion ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  guint notifies;
+  gsize queued_at[2]; /* the queued bytes at the first two notifications */
+} CongestionLog;
+
+static void
+on_congested (CwXmppConnection *c, GParamSpec *pspec, CongestionLog *log)
+{
+  if (log->notifies < G_N_ELEMENTS (log->queued_at))
+    log->queued_at[log->notifies] = cw_xmpp_connection_get_queued_bytes (c);
+  log->notifies++;
+}
+
+/* Output that the peer does not read makes the connection congested past
+ * the limit; it drains back to uncongested only below half of it. */
+static void
+test_congestion (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *text = g_strnfill (64 * 1024, 'x');
+  g_autoptr (CwElement) el = cw_stanza_message_new ("chat", "alice@h1", "bob@h2", "big", text);
+  g_autofree gchar *bytes = NULL;
+  CongestionLog log = { 0 };
+  guint n = 0;
+
+  open_raw (f);
+  g_signal_connect (f->a, "notify::congested", G_CALLBACK (on_congested), &log);
+  cw_test_stream_set_write_blocked (f->pipe, 0, TRUE);
+  while (!cw_xmpp_connection_is_congested (f->a))
+    {
+      cw_xmpp_connection_send_stanza_async (f->a, el, NULL, NULL, NULL);
+      n++;
+      g_assert_cmpuint (n, <, 100);
+    }
+  g_assert_cmpuint (log.notifies, ==, 1);
+  g_assert_cmpuint (log.queued_at[0], >, CW_XMPP_CONNECTION_CONGESTION_LIMIT);
+  drain (f);
+  g_assert_true (cw_xmpp_connection_is_congested (f->a));
+
+  cw_test_stream_set_write_blocked (f->pipe, 0, FALSE);
+  while (cw_xmpp_connection_get_queued_bytes (f->a) > 0)
+    g_main_context_iteration (f->context, TRUE);
+  g_assert_false (cw_xmpp_connection_is_congested (f->a));
+  g_assert_cmpuint (log.notifies, ==, 2);
+  g_assert_cmpuint (log.queued_at[1], <, CW_XMPP_CONNECTION_CONGESTION_LIMIT / 2);
+  g_assert_cmpuint (log.queued_at[1], >, 0);
+  bytes = cw_test_stream_take_incoming (f->pipe, 1);
+  g_assert_cmpuint (strlen (bytes), >, n * 64 * 1024);
+  g_signal_handlers_disconnect_by_data (f->a, &log);
+}
+
 static void
 add (const gchar *path, void (*test) (Fixture *, gconstpointer), gconstpointer data)
 {
@@ -935,5 +988,6 @@ main (int argc, char **argv)
   add ("/stream/connection/cancel/recv", test_cancel_recv, NULL);
   add ("/stream/connection/cancel/queued-send", test_cancel_queued_send, NULL);
   add ("/stream/connection/cancel/inflight-send", test_cancel_inflight_send, NULL);
+  add ("/stream/connection/congestion", test_congestion, NULL);
   return g_test_run ();
 }
