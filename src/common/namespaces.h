@@ -23,3 +23,4 @@
 #define CW_NS_TIME         "urn:xmpp:time"
 #define CW_NS_VERSION      "jabber:iq:version"
 #define CW_NS_DELAY        "urn:xmpp:delay"
+#define CW_NS_DATA_FORMS   "jabber:x:data"

@@ -15,5 +15,3 @@ src_ll_libcw_ll_a_SOURCES = \
 # Not $(AVAHI_CORE_LIBS): avahi-core-ops.c loads libavahi-core at run time.
 CW_LL_LIBS = src/ll/libcw-ll.a $(CW_PORTER_LIBS) $(AVAHI_LIBS) $(DL_LIBS)
 
-# The TXT fuzz target; automake include paths are relative to the top srcdir.
-include tests/fuzz/txt.mk

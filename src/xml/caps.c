@@ -9,7 +9,6 @@
 #include "common/xmpp-error.h"
 
 /* XEP-0004 data forms. */
-#define NS_DATA_FORMS "jabber:x:data"
 
 /* One form field's part of S: "var<value<value<". */
 typedef struct
@@ -140,7 +139,7 @@ find_form_type (CwElement *x, const gchar **form_type, GError **error)
 
   *form_type = NULL;
   for (CwElement *c = cw_element_first (x); c != NULL; c = cw_element_next (c))
-    if (cw_element_is (c, "field", NS_DATA_FORMS)
+    if (cw_element_is (c, "field", CW_NS_DATA_FORMS)
         && g_strcmp0 (cw_element_get_attr (c, "var"), "FORM_TYPE") == 0)
       {
         if (field != NULL)
@@ -153,7 +152,7 @@ find_form_type (CwElement *x, const gchar **form_type, GError **error)
     {
       const gchar *text;
 
-      if (!cw_element_is (v, "value", NS_DATA_FORMS))
+      if (!cw_element_is (v, "value", CW_NS_DATA_FORMS))
         continue;
       text = cw_element_get_text (v);
       if (*form_type != NULL && strcmp (*form_type, text) != 0)
@@ -175,7 +174,7 @@ collect_field (CwElement *field, GArray *out, GError **error)
   if (!check_factor (var, "form field var", error))
     return FALSE;
   for (CwElement *v = cw_element_first (field); v != NULL; v = cw_element_next (v))
-    if (cw_element_is (v, "value", NS_DATA_FORMS))
+    if (cw_element_is (v, "value", CW_NS_DATA_FORMS))
       {
         const gchar *text = cw_element_get_text (v);
 
@@ -209,7 +208,7 @@ collect_form (CwElement *x, GArray *out, GError **error)
   if (form.form_type == NULL)
     return TRUE;
   for (CwElement *c = cw_element_first (x); c != NULL; c = cw_element_next (c))
-    if (cw_element_is (c, "field", NS_DATA_FORMS)
+    if (cw_element_is (c, "field", CW_NS_DATA_FORMS)
         && g_strcmp0 (cw_element_get_attr (c, "var"), "FORM_TYPE") != 0
         && !collect_field (c, parts, error))
       return FALSE;
@@ -275,7 +274,7 @@ build_s (CwElement *query, GError **error)
         ok = collect_identity (c, identities, error);
       else if (cw_element_is (c, "feature", CW_NS_DISCO_INFO))
         ok = collect_feature (c, features, error);
-      else if (cw_element_is (c, "x", NS_DATA_FORMS))
+      else if (cw_element_is (c, "x", CW_NS_DATA_FORMS))
         ok = collect_form (c, forms, error);
       if (!ok)
         return NULL;

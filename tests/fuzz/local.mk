@@ -23,3 +23,6 @@ tests_fuzz_fuzz_jid_LDFLAGS = $(CW_FUZZ_LDFLAGS) $(CW_SAN_LDFLAGS)
 endif
 
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/run-fuzzers.sh
+
+# The TXT record codec (src/ll/txt-record.c).
+include tests/fuzz/txt.mk
