@@ -5,4 +5,4 @@ src_chinwagd_SOURCES = \
 	src/daemon/main.c \
 	src/daemon/control.c src/daemon/control.h
 src_chinwagd_CPPFLAGS = $(AM_CPPFLAGS) -DG_LOG_DOMAIN=\"chinwagd\"
-src_chinwagd_LDADD = $(CW_IM_LIBS)
+src_chinwagd_LDADD = $(CW_DBUS_LIBS)

@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 
 #include "daemon/control.h"
+#include "dbus/dbus-adapter.h"
 #include "im/ll-session.h"
 #include "ll/avahi-discovery.h"
 
@@ -26,6 +27,7 @@ typedef struct
   gint idle_timeout;
   gboolean no_personal;
   gboolean embedded_mdns;
+  gboolean no_dbus;
   gboolean version;
 } Options;
 
@@ -49,6 +51,8 @@ static const GOptionEntry entries[] = {
     N_("Do not publish first/last name, email or JID"), NULL },
   { "embedded-mdns", 0, 0, G_OPTION_ARG_NONE, &opt.embedded_mdns,
     N_("Use the built-in mDNS responder even when avahi-daemon runs"), NULL },
+  { "no-dbus", 0, 0, G_OPTION_ARG_NONE, &opt.no_dbus,
+    N_("Do not offer the D-Bus API on the session bus"), NULL },
   { "version", 'V', 0, G_OPTION_ARG_NONE, &opt.version, N_("Print the version and exit"), NULL },
   { NULL }
 };
@@ -58,6 +62,9 @@ typedef struct
   GMainLoop *loop;
   CwLlSession *session;
   CwControl *control;
+  GDBusConnection *bus;    /* nullable: no session bus, or --no-dbus */
+  CwDbusAdapter *adapter;  /* nullable, as bus */
+  guint bus_name_id;       /* 0 without a bus */
 } Daemon;
 
 /* ---- defaults --------------------------------------------------------- */
@@ -313,6 +320,70 @@ connect_events (Daemon *d)
   cw_control_register (d->control, "watch", 0, cmd_watch, d);
 }
 
+/* ---- D-Bus -------------------------------------------------------------- */
+
+static void
+on_name_acquired (GDBusConnection *bus, const gchar *name, gpointer data)
+{
+  g_message ("D-Bus API on the session bus as %s", name);
+}
+
+/* Another chinwagd has the name, or the bus went away: the control socket
+ * still works, so this is worth a note, not a failure. */
+static void
+on_name_lost (GDBusConnection *bus, const gchar *name, gpointer data)
+{
+  Daemon *d = data;
+
+  g_message ("D-Bus name %s is not ours (taken, or no bus): going on without D-Bus", name);
+  if (d->adapter != NULL)
+    cw_dbus_adapter_unexport (d->adapter);
+}
+
+/* The object is exported before the name is asked for, so a caller that
+ * D-Bus activation started us for finds it as soon as the name is ours. */
+static void
+start_dbus (Daemon *d)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (opt.no_dbus)
+    return;
+  d->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  if (d->bus == NULL)
+    {
+      g_message ("no session bus (%s): D-Bus API off", error->message);
+      return;
+    }
+  /* The engine outlives its bus: a bus that exits must not take us along. */
+  g_dbus_connection_set_exit_on_close (d->bus, FALSE);
+  d->adapter = cw_dbus_adapter_new (d->session);
+  if (!cw_dbus_adapter_export (d->adapter, d->bus, &error))
+    {
+      g_message ("cannot export the D-Bus API: %s", error->message);
+      g_clear_object (&d->adapter);
+      g_clear_object (&d->bus);
+      return;
+    }
+  d->bus_name_id = g_bus_own_name_on_connection (d->bus, CW_DBUS_BUS_NAME,
+                                                 G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
+                                                 on_name_acquired, on_name_lost, d, NULL);
+}
+
+static void
+stop_dbus (Daemon *d)
+{
+  if (d->bus_name_id != 0)
+    g_bus_unown_name (d->bus_name_id);
+  d->bus_name_id = 0;
+  if (d->adapter != NULL)
+    cw_dbus_adapter_unexport (d->adapter);
+  g_clear_object (&d->adapter);
+  if (d->bus != NULL)
+    g_dbus_connection_flush_sync (d->bus, NULL, NULL);
+  g_clear_object (&d->bus);
+}
+
 /* ---- start and stop ----------------------------------------------------- */
 
 static void
@@ -429,12 +500,14 @@ run_peer (void)
       return EXIT_FAILURE;
     }
   connect_events (&d);
+  start_dbus (&d);
   g_message ("chinwagd %s: '%s' on port %u, control socket %s", PACKAGE_VERSION, name,
              cw_ll_session_get_port (d.session), opt.control);
   d.loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGTERM, on_signal, &d);
   g_unix_signal_add (SIGINT, on_signal, &d);
   g_main_loop_run (d.loop);
+  stop_dbus (&d);
   g_object_unref (d.session);
   g_object_unref (d.control);
   g_main_loop_unref (d.loop);

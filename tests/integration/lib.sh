@@ -232,10 +232,11 @@ cw() { # HOST COMMAND: prints the answer; exit status as chinwagd --command
 cw_start() { # HOST NAME [OPTION...]
 	_cs_h=$1 _cs_n=$2
 	shift 2
-	# a restart must not lose the log of the previous run
+	# lab daemons stay off any session bus the developer's shell may have
+	# (dbus-api.sh starts its own buses); a restart keeps the previous log
 	[ ! -s "$(lab_log "$_cs_h" cw)" ] || cat "$(lab_log "$_cs_h" cw)" >>"$(lab_log "$_cs_h" cw.old)"
 	lab spawn "$_cs_h" cw "$CHINWAGD" --name "$_cs_n" --state-dir "$(cw_state "$_cs_h")" \
-		--control "$(cw_sock "$_cs_h")" "$@" >/dev/null || return 1
+		--control "$(cw_sock "$_cs_h")" --no-dbus "$@" >/dev/null || return 1
 	wait_until 5 cw "$_cs_h" info
 }
 cw_stop() { lab stop "$1" cw "${2:-TERM}"; } # HOST [SIG]: waits (5 s at most) for the exit

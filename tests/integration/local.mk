@@ -11,6 +11,7 @@ CW_INTEGRATION_TESTS += tests/integration/interop-purple.sh
 CW_INTEGRATION_TESTS += tests/integration/peer-ipv6-race.sh
 CW_INTEGRATION_TESTS += tests/integration/peer-ichat.sh
 CW_INTEGRATION_TESTS += tests/integration/peer-hostile.sh
+CW_INTEGRATION_TESTS += tests/integration/dbus-api.sh
 TESTS += $(CW_INTEGRATION_TESTS)
 EXTRA_DIST += $(CW_INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/rawpeer.py \
 	tests/lab/lab.sh tests/lab/README.md

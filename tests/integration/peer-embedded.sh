@@ -112,7 +112,7 @@ check "h1's watch reports bob@h2 removed" watch_has h1 watch "^peer-removed${TAB
 cp "$(lab_log h2 cw)" "$(lab_log h2 cw-first)"
 t0=$(now_ms)
 # `lab exec` execs all the way down: $! is chinwagd itself
-bash "$LAB" exec h2 "$CHINWAGD" --name bob@h2 --state-dir "$(cw_state h2)" \
+bash "$LAB" exec h2 "$CHINWAGD" --no-dbus --name bob@h2 --state-dir "$(cw_state h2)" \
 	--control "$(cw_sock h2)" --embedded-mdns >"$(lab_log h2 cw)" 2>&1 &
 bob=$!
 check "bob@h2 starts again with --embedded-mdns" wait_until 5 cw h2 info

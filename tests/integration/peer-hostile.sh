@@ -40,7 +40,7 @@ mkdir -p "$OUT"
 mkdir -p "$(cw_state h1)"
 lab spawn h1 cw unshare --mount --propagation private \
 	sh -c 'mount -t tmpfs -o size=64m,mode=0700 chinwag-state "$0" && exec "$@"' "$(cw_state h1)" \
-	"$CHINWAGD" --name alice@h1 --state-dir "$(cw_state h1)" --control "$(cw_sock h1)" >/dev/null
+	"$CHINWAGD" --no-dbus --name alice@h1 --state-dir "$(cw_state h1)" --control "$(cw_sock h1)" >/dev/null
 check "alice@h1 starts on h1 (state on a private tmpfs)" wait_until 5 cw h1 info
 cw_watch h1
 check "bob@h3 starts on h3" cw_start h3 bob@h3
@@ -279,7 +279,7 @@ serves "after a peer that never reads its answers"
 # at most 4 streams per address (32 in all) may wait for their header; any
 # more are closed at once. Meanwhile bob@h3, at another address, gets in.
 mkdir -p "$LAB_STATE/carol"
-lab spawn h1 carol sh -c 'ulimit -n 64 && exec "$0" "$@"' "$CHINWAGD" --name carol@h1 --port 5310 \
+lab spawn h1 carol sh -c 'ulimit -n 64 && exec "$0" "$@"' "$CHINWAGD" --no-dbus --name carol@h1 --port 5310 \
 	--state-dir "$LAB_STATE/carol" --control "$LAB_STATE/carol.sock" >/dev/null
 carol() { with_timeout 5 "$CHINWAGD" --control "$LAB_STATE/carol.sock" --command "$1"; }
 check "carol@h1 starts on h1 with 64 file descriptors" wait_until 5 carol info
