@@ -49,4 +49,23 @@ gchar *cw_test_stream_take_incoming (CwTestStream *self, guint end);
 /* TRUE once @end was closed. */
 gboolean cw_test_stream_is_closed (CwTestStream *self, guint end);
 
+/* Async helpers for tests: a GAsyncReadyCallback that keeps its result in
+ * the GAsyncResult ** given as user data, and a loop that runs @context
+ * until that result is there. */
+static inline void
+cw_test_store_result (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GAsyncResult **out = user_data;
+
+  g_assert_null (*out);
+  *out = g_object_ref (result);
+}
+
+static inline void
+cw_test_wait_result (GMainContext *context, GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (context, TRUE);
+}
+
 G_END_DECLS

@@ -35,22 +35,6 @@ on_watchdog (gpointer user_data)
 }
 
 static void
-store_result (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GAsyncResult **out = user_data;
-
-  g_assert_null (*out);
-  *out = g_object_ref (result);
-}
-
-static void
-wait_for (Fixture *f, GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (f->context, TRUE);
-}
-
-static void
 wait_flag (Fixture *f, gboolean *flag)
 {
   while (!*flag)
@@ -100,8 +84,8 @@ open_side (Fixture *f, CwXmppConnection *c, const gchar *from, const gchar *to)
   g_autoptr (GAsyncResult) sent = NULL;
   g_autoptr (GError) error = NULL;
 
-  cw_xmpp_connection_send_open_async (c, to, from, "1.0", NULL, NULL, NULL, store_result, &sent);
-  wait_for (f, &sent);
+  cw_xmpp_connection_send_open_async (c, to, from, "1.0", NULL, NULL, NULL, cw_test_store_result, &sent);
+  cw_test_wait_result (f->context, &sent);
   g_assert_true (cw_xmpp_connection_send_open_finish (c, sent, &error));
 }
 
@@ -112,8 +96,8 @@ recv_side (Fixture *f, CwXmppConnection *c)
   g_autoptr (GError) error = NULL;
   g_autoptr (CwStreamHeader) h = NULL;
 
-  cw_xmpp_connection_recv_open_async (c, NULL, store_result, &res);
-  wait_for (f, &res);
+  cw_xmpp_connection_recv_open_async (c, NULL, cw_test_store_result, &res);
+  cw_test_wait_result (f->context, &res);
   h = cw_xmpp_connection_recv_open_finish (c, res, &error);
   g_assert_no_error (error);
 }
@@ -145,8 +129,8 @@ stop_porter (Fixture *f, CwPorter *porter)
 {
   g_autoptr (GAsyncResult) res = NULL;
 
-  cw_porter_force_close_async (porter, NULL, store_result, &res);
-  wait_for (f, &res);
+  cw_porter_force_close_async (porter, NULL, cw_test_store_result, &res);
+  cw_test_wait_result (f->context, &res);
   g_assert_true (cw_porter_force_close_finish (porter, res, NULL));
 }
 
@@ -196,8 +180,8 @@ peer_send (Fixture *f, const gchar *xml)
   g_autoptr (GAsyncResult) res = NULL;
   g_autoptr (GError) error = NULL;
 
-  cw_xmpp_connection_send_stanza_async (f->b, el, NULL, store_result, &res);
-  wait_for (f, &res);
+  cw_xmpp_connection_send_stanza_async (f->b, el, NULL, cw_test_store_result, &res);
+  cw_test_wait_result (f->context, &res);
   g_assert_true (cw_xmpp_connection_send_stanza_finish (f->b, res, &error));
   g_assert_no_error (error);
 }
@@ -208,8 +192,8 @@ peer_recv (Fixture *f, GError **error)
 {
   g_autoptr (GAsyncResult) res = NULL;
 
-  cw_xmpp_connection_recv_stanza_async (f->b, NULL, store_result, &res);
-  wait_for (f, &res);
+  cw_xmpp_connection_recv_stanza_async (f->b, NULL, cw_test_store_result, &res);
+  cw_test_wait_result (f->context, &res);
   return cw_xmpp_connection_recv_stanza_finish (f->b, res, error);
 }
 
@@ -218,8 +202,8 @@ peer_send_close (Fixture *f)
 {
   g_autoptr (GAsyncResult) res = NULL;
 
-  cw_xmpp_connection_send_close_async (f->b, NULL, store_result, &res);
-  wait_for (f, &res);
+  cw_xmpp_connection_send_close_async (f->b, NULL, cw_test_store_result, &res);
+  cw_test_wait_result (f->context, &res);
   g_assert_true (cw_xmpp_connection_send_close_finish (f->b, res, NULL));
 }
 
@@ -458,8 +442,8 @@ send_iq (Fixture *f, CwElement *iq, GError **error)
 {
   g_autoptr (GAsyncResult) res = NULL;
 
-  cw_porter_send_iq_async (f->pa, iq, NULL, store_result, &res);
-  wait_for (f, &res);
+  cw_porter_send_iq_async (f->pa, iq, NULL, cw_test_store_result, &res);
+  cw_test_wait_result (f->context, &res);
   return cw_porter_send_iq_finish (f->pa, res, error);
 }
 
@@ -543,7 +527,7 @@ test_iq_spoofed_reply (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
 
   cw_porter_start (f->pa);
-  cw_porter_send_iq_async (f->pa, iq, NULL, store_result, &res);
+  cw_porter_send_iq_async (f->pa, iq, NULL, cw_test_store_result, &res);
   request = peer_recv (f, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (cw_stanza_get_id (request), ==, "q1");
@@ -551,7 +535,7 @@ test_iq_spoofed_reply (Fixture *f, gconstpointer data)
   peer_send_and_sync (f, "<iq xmlns='jabber:client' type='result' id='q1' from='bob@h2/phone'/>");
   g_assert_null (res);
   peer_send (f, "<iq xmlns='jabber:client' type='result' id='q1' from='BOB@h2/laptop'/>");
-  wait_for (f, &res);
+  cw_test_wait_result (f->context, &res);
   reply = cw_porter_send_iq_finish (f->pa, res, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (cw_stanza_get_from (reply), ==, "BOB@h2/laptop");
@@ -569,10 +553,10 @@ test_iq_reply_without_from (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
 
   cw_porter_start (f->pa);
-  cw_porter_send_iq_async (f->pa, iq, NULL, store_result, &res);
+  cw_porter_send_iq_async (f->pa, iq, NULL, cw_test_store_result, &res);
   request = peer_recv (f, &error);
   peer_send (f, "<iq xmlns='jabber:client' type='result' id='q2'/>");
-  wait_for (f, &res);
+  cw_test_wait_result (f->context, &res);
   reply = cw_porter_send_iq_finish (f->pa, res, &error);
   g_assert_no_error (error);
   g_assert_nonnull (reply);
@@ -590,12 +574,12 @@ test_iq_own_account_reply (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
 
   cw_porter_start (f->pa);
-  cw_porter_send_iq_async (f->pa, iq, NULL, store_result, &res);
+  cw_porter_send_iq_async (f->pa, iq, NULL, cw_test_store_result, &res);
   request = peer_recv (f, &error);
   peer_send_and_sync (f, "<iq xmlns='jabber:client' type='result' id='own' from='bob@h2'/>");
   g_assert_null (res);
   peer_send (f, "<iq xmlns='jabber:client' type='result' id='own' from='alice@h1'/>");
-  wait_for (f, &res);
+  cw_test_wait_result (f->context, &res);
   reply = cw_porter_send_iq_finish (f->pa, res, &error);
   g_assert_no_error (error);
 }
@@ -610,13 +594,13 @@ test_iq_duplicate_id (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
 
   cw_porter_start (f->pa);
-  cw_porter_send_iq_async (f->pa, iq, NULL, store_result, &first);
+  cw_porter_send_iq_async (f->pa, iq, NULL, cw_test_store_result, &first);
   reply = send_iq (f, iq2, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
   g_clear_error (&error);
   /* The first one is still waiting, and still gets its answer. */
   peer_send (f, "<iq xmlns='jabber:client' type='result' id='same'/>");
-  wait_for (f, &first);
+  cw_test_wait_result (f->context, &first);
   reply = cw_porter_send_iq_finish (f->pa, first, &error);
   g_assert_no_error (error);
 }
@@ -631,10 +615,10 @@ test_iq_cancel (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
 
   cw_porter_start (f->pa);
-  cw_porter_send_iq_async (f->pa, iq, cancellable, store_result, &res);
+  cw_porter_send_iq_async (f->pa, iq, cancellable, cw_test_store_result, &res);
   drain (f);
   g_cancellable_cancel (cancellable);
-  wait_for (f, &res);
+  cw_test_wait_result (f->context, &res);
   reply = cw_porter_send_iq_finish (f->pa, res, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
@@ -718,8 +702,8 @@ test_close_handshake (Fixture *f, gconstpointer data)
   g_signal_connect (f->pb, "closed", G_CALLBACK (on_closed_log), f);
   cw_porter_start (f->pa);
   cw_porter_start (f->pb);
-  cw_porter_close_async (f->pa, NULL, store_result, &res);
-  wait_for (f, &res);
+  cw_porter_close_async (f->pa, NULL, cw_test_store_result, &res);
+  cw_test_wait_result (f->context, &res);
   g_assert_true (cw_porter_close_finish (f->pa, res, &error));
   g_assert_no_error (error);
   /* Bob saw the close coming and answered; both ends hung up. Only Bob
@@ -782,7 +766,7 @@ test_close_stanzas_after_close (Fixture *f, gconstpointer data)
   cw_porter_register_handler (f->pa, CW_STANZA_KIND_MESSAGE, NULL, NULL, 0, log_and_take,
                               TAG ("got"));
   cw_porter_start (f->pa);
-  cw_porter_close_async (f->pa, NULL, store_result, &res);
+  cw_porter_close_async (f->pa, NULL, cw_test_store_result, &res);
   got = peer_recv (f, &error);
   g_assert_error (error, CW_XMPP_CONNECTION_ERROR, CW_XMPP_CONNECTION_ERROR_CLOSED);
   g_clear_error (&error);
@@ -793,14 +777,14 @@ test_close_stanzas_after_close (Fixture *f, gconstpointer data)
   {
     g_autoptr (GAsyncResult) sent = NULL;
 
-    cw_porter_send_async (f->pa, late, NULL, store_result, &sent);
-    wait_for (f, &sent);
+    cw_porter_send_async (f->pa, late, NULL, cw_test_store_result, &sent);
+    cw_test_wait_result (f->context, &sent);
     g_assert_false (cw_porter_send_finish (f->pa, sent, &error));
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
     g_clear_error (&error);
   }
   peer_send_close (f);
-  wait_for (f, &res);
+  cw_test_wait_result (f->context, &res);
   g_assert_true (cw_porter_close_finish (f->pa, res, &error));
   assert_log (f, "got:after-close");
   g_assert_true (f->pa_closed);
@@ -814,8 +798,8 @@ test_close_timeout (Fixture *f, gconstpointer data)
 
   cw_porter_set_close_timeout (f->pa, 50);
   cw_porter_start (f->pa);
-  cw_porter_close_async (f->pa, NULL, store_result, &res);
-  wait_for (f, &res);
+  cw_porter_close_async (f->pa, NULL, cw_test_store_result, &res);
+  cw_test_wait_result (f->context, &res);
   g_assert_false (cw_porter_close_finish (f->pa, res, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
   /* The connection is gone anyway. */
@@ -833,10 +817,10 @@ test_close_cancel (Fixture *f, gconstpointer data)
   g_autoptr (CwElement) got = NULL;
 
   cw_porter_start (f->pa);
-  cw_porter_close_async (f->pa, cancellable, store_result, &res);
+  cw_porter_close_async (f->pa, cancellable, cw_test_store_result, &res);
   drain (f);
   g_cancellable_cancel (cancellable);
-  wait_for (f, &res);
+  cw_test_wait_result (f->context, &res);
   g_assert_false (cw_porter_close_finish (f->pa, res, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
@@ -858,9 +842,9 @@ test_close_fails_pending (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
 
   cw_porter_start (f->pa);
-  cw_porter_send_iq_async (f->pa, iq, NULL, store_result, &res);
+  cw_porter_send_iq_async (f->pa, iq, NULL, cw_test_store_result, &res);
   peer_send_close (f);
-  wait_for (f, &res);
+  cw_test_wait_result (f->context, &res);
   reply = cw_porter_send_iq_finish (f->pa, res, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
   wait_flag (f, &f->pa_closed);
@@ -877,13 +861,13 @@ test_close_force (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
 
   cw_porter_start (f->pa);
-  cw_porter_send_iq_async (f->pa, iq, NULL, store_result, &iq_res);
-  cw_porter_close_async (f->pa, NULL, store_result, &close_res);
-  cw_porter_force_close_async (f->pa, NULL, store_result, &force_res);
-  wait_for (f, &force_res);
+  cw_porter_send_iq_async (f->pa, iq, NULL, cw_test_store_result, &iq_res);
+  cw_porter_close_async (f->pa, NULL, cw_test_store_result, &close_res);
+  cw_porter_force_close_async (f->pa, NULL, cw_test_store_result, &force_res);
+  cw_test_wait_result (f->context, &force_res);
   g_assert_true (cw_porter_force_close_finish (f->pa, force_res, &error));
-  wait_for (f, &iq_res);
-  wait_for (f, &close_res);
+  cw_test_wait_result (f->context, &iq_res);
+  cw_test_wait_result (f->context, &close_res);
   reply = cw_porter_send_iq_finish (f->pa, iq_res, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
   g_clear_error (&error);
@@ -907,15 +891,15 @@ test_error_remote_stream_error (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
 
   cw_porter_start (f->pa);
-  cw_porter_send_iq_async (f->pa, iq, NULL, store_result, &iq_res);
-  cw_xmpp_connection_send_stream_error_async (f->b, sent, NULL, store_result, &res);
+  cw_porter_send_iq_async (f->pa, iq, NULL, cw_test_store_result, &iq_res);
+  cw_xmpp_connection_send_stream_error_async (f->b, sent, NULL, cw_test_store_result, &res);
   wait_flag (f, &f->pa_closed);
   g_assert_error (f->remote_error, CW_STREAM_ERROR, CW_STREAM_ERROR_CONFLICT);
   g_assert_cmpstr (f->remote_error->message, ==, "replaced");
-  wait_for (f, &iq_res);
+  cw_test_wait_result (f->context, &iq_res);
   reply = cw_porter_send_iq_finish (f->pa, iq_res, &error);
   g_assert_error (error, CW_STREAM_ERROR, CW_STREAM_ERROR_CONFLICT);
-  wait_for (f, &res);
+  cw_test_wait_result (f->context, &res);
 }
 
 /* Bad XML from the peer: it gets the stream error, we report it. */

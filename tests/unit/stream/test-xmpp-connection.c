@@ -57,22 +57,6 @@ teardown (Fixture *f, gconstpointer data)
   g_main_context_unref (f->context);
 }
 
-static void
-store_result (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GAsyncResult **out = user_data;
-
-  g_assert_null (*out);
-  *out = g_object_ref (result);
-}
-
-static void
-wait_for (Fixture *f, GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (f->context, TRUE);
-}
-
 /* Runs the context until nothing is ready, for "has not happened" checks. */
 static void
 drain (Fixture *f)
@@ -96,8 +80,8 @@ send_stanza (Fixture *f, CwXmppConnection *c, CwElement *el, GError **error)
 {
   g_autoptr (GAsyncResult) res = NULL;
 
-  cw_xmpp_connection_send_stanza_async (c, el, NULL, store_result, &res);
-  wait_for (f, &res);
+  cw_xmpp_connection_send_stanza_async (c, el, NULL, cw_test_store_result, &res);
+  cw_test_wait_result (f->context, &res);
   return cw_xmpp_connection_send_stanza_finish (c, res, error);
 }
 
@@ -106,8 +90,8 @@ recv_stanza (Fixture *f, CwXmppConnection *c, GError **error)
 {
   g_autoptr (GAsyncResult) res = NULL;
 
-  cw_xmpp_connection_recv_stanza_async (c, NULL, store_result, &res);
-  wait_for (f, &res);
+  cw_xmpp_connection_recv_stanza_async (c, NULL, cw_test_store_result, &res);
+  cw_test_wait_result (f->context, &res);
   return cw_xmpp_connection_recv_stanza_finish (c, res, error);
 }
 
@@ -116,8 +100,8 @@ recv_open (Fixture *f, CwXmppConnection *c, GError **error)
 {
   g_autoptr (GAsyncResult) res = NULL;
 
-  cw_xmpp_connection_recv_open_async (c, NULL, store_result, &res);
-  wait_for (f, &res);
+  cw_xmpp_connection_recv_open_async (c, NULL, cw_test_store_result, &res);
+  cw_test_wait_result (f->context, &res);
   return cw_xmpp_connection_recv_open_finish (c, res, error);
 }
 
@@ -127,8 +111,8 @@ send_open (Fixture *f, CwXmppConnection *c, const gchar *from, const gchar *to)
   g_autoptr (GAsyncResult) res = NULL;
   g_autoptr (GError) error = NULL;
 
-  cw_xmpp_connection_send_open_async (c, to, from, "1.0", "en", NULL, NULL, store_result, &res);
-  wait_for (f, &res);
+  cw_xmpp_connection_send_open_async (c, to, from, "1.0", "en", NULL, NULL, cw_test_store_result, &res);
+  cw_test_wait_result (f->context, &res);
   g_assert_true (cw_xmpp_connection_send_open_finish (c, res, &error));
   g_assert_no_error (error);
 }
@@ -193,8 +177,8 @@ test_open_header (Fixture *f, gconstpointer data)
   g_autofree gchar *bytes = NULL;
 
   cw_xmpp_connection_send_open_async (f->a, "bob@h2", "alice@h1", "1.0", "en", "s1", NULL,
-                                      store_result, &res);
-  wait_for (f, &res);
+                                      cw_test_store_result, &res);
+  cw_test_wait_result (f->context, &res);
   g_assert_true (cw_xmpp_connection_send_open_finish (f->a, res, &error));
   g_assert_no_error (error);
   bytes = cw_test_stream_take_incoming (f->pipe, 1);
@@ -285,8 +269,8 @@ test_open_state_errors (Fixture *f, gconstpointer data)
   g_clear_error (&error);
 
   open_pair (f);
-  cw_xmpp_connection_send_open_async (f->a, NULL, NULL, NULL, NULL, NULL, NULL, store_result, &res);
-  wait_for (f, &res);
+  cw_xmpp_connection_send_open_async (f->a, NULL, NULL, NULL, NULL, NULL, NULL, cw_test_store_result, &res);
+  cw_test_wait_result (f->context, &res);
   g_assert_false (cw_xmpp_connection_send_open_finish (f->a, res, &error));
   g_assert_error (error, CW_XMPP_CONNECTION_ERROR, CW_XMPP_CONNECTION_ERROR_IS_OPEN);
   g_clear_error (&error);
@@ -475,8 +459,8 @@ test_whitespace_keepalive (Fixture *f, gconstpointer data)
   for (guint i = 0; i < 3; i++)
     {
       g_clear_object (&res);
-      cw_xmpp_connection_send_whitespace_async (f->a, NULL, store_result, &res);
-      wait_for (f, &res);
+      cw_xmpp_connection_send_whitespace_async (f->a, NULL, cw_test_store_result, &res);
+      cw_test_wait_result (f->context, &res);
       g_assert_true (cw_xmpp_connection_send_whitespace_finish (f->a, res, &error));
     }
   assert_exchange (f, f->a, f->b, "<message xmlns='jabber:client' id='after-ping'/>");
@@ -493,8 +477,8 @@ test_close_remote (Fixture *f, gconstpointer data)
   g_autoptr (CwElement) msg = parse ("<message xmlns='jabber:client'/>");
 
   open_pair (f);
-  cw_xmpp_connection_send_close_async (f->a, NULL, store_result, &res);
-  wait_for (f, &res);
+  cw_xmpp_connection_send_close_async (f->a, NULL, cw_test_store_result, &res);
+  cw_test_wait_result (f->context, &res);
   g_assert_true (cw_xmpp_connection_send_close_finish (f->a, res, &error));
   g_assert_true (cw_xmpp_connection_is_close_sent (f->a));
 
@@ -522,8 +506,8 @@ test_close_bytes (Fixture *f, gconstpointer data)
   g_autofree gchar *bytes = NULL;
 
   open_raw (f);
-  cw_xmpp_connection_send_close_async (f->a, NULL, store_result, &res);
-  wait_for (f, &res);
+  cw_xmpp_connection_send_close_async (f->a, NULL, cw_test_store_result, &res);
+  cw_test_wait_result (f->context, &res);
   g_assert_true (cw_xmpp_connection_send_close_finish (f->a, res, &error));
   bytes = cw_test_stream_take_incoming (f->pipe, 1);
   g_assert_cmpstr (bytes, ==, "</stream:stream>");
@@ -562,15 +546,15 @@ test_close_force (Fixture *f, gconstpointer data)
 
   open_raw (f);
   cw_test_stream_set_write_blocked (f->pipe, 0, TRUE);
-  cw_xmpp_connection_recv_stanza_async (f->a, NULL, store_result, &recv_res);
-  cw_xmpp_connection_send_stanza_async (f->a, msg, NULL, store_result, &send_res);
-  cw_xmpp_connection_send_stanza_async (f->a, msg, NULL, store_result, &queued_res);
+  cw_xmpp_connection_recv_stanza_async (f->a, NULL, cw_test_store_result, &recv_res);
+  cw_xmpp_connection_send_stanza_async (f->a, msg, NULL, cw_test_store_result, &send_res);
+  cw_xmpp_connection_send_stanza_async (f->a, msg, NULL, cw_test_store_result, &queued_res);
   drain (f);
-  cw_xmpp_connection_force_close_async (f->a, NULL, store_result, &close_res);
-  wait_for (f, &close_res);
-  wait_for (f, &recv_res);
-  wait_for (f, &send_res);
-  wait_for (f, &queued_res);
+  cw_xmpp_connection_force_close_async (f->a, NULL, cw_test_store_result, &close_res);
+  cw_test_wait_result (f->context, &close_res);
+  cw_test_wait_result (f->context, &recv_res);
+  cw_test_wait_result (f->context, &send_res);
+  cw_test_wait_result (f->context, &queued_res);
   g_assert_true (cw_xmpp_connection_force_close_finish (f->a, close_res, &error));
   g_assert_no_error (error);
   got = cw_xmpp_connection_recv_stanza_finish (f->a, recv_res, &error);
@@ -675,8 +659,8 @@ test_error_send_stream_error (Fixture *f, gconstpointer data)
   g_autoptr (CwElement) got = NULL;
 
   open_pair (f);
-  cw_xmpp_connection_send_stream_error_async (f->a, sent, NULL, store_result, &res);
-  wait_for (f, &res);
+  cw_xmpp_connection_send_stream_error_async (f->a, sent, NULL, cw_test_store_result, &res);
+  cw_test_wait_result (f->context, &res);
   g_assert_true (cw_xmpp_connection_send_stream_error_finish (f->a, res, &error));
   g_assert_true (cw_xmpp_connection_is_close_sent (f->a));
 
@@ -703,8 +687,8 @@ test_error_before_open (Fixture *f, gconstpointer data)
   g_autoptr (GError) sent = g_error_new_literal (CW_STREAM_ERROR, CW_STREAM_ERROR_HOST_UNKNOWN, "");
   g_autofree gchar *bytes = NULL;
 
-  cw_xmpp_connection_send_stream_error_async (f->a, sent, NULL, store_result, &res);
-  wait_for (f, &res);
+  cw_xmpp_connection_send_stream_error_async (f->a, sent, NULL, cw_test_store_result, &res);
+  cw_test_wait_result (f->context, &res);
   g_assert_true (cw_xmpp_connection_send_stream_error_finish (f->a, res, &error));
   bytes = cw_test_stream_take_incoming (f->pipe, 1);
   g_assert_true (g_str_has_prefix (bytes, "<?xml version='1.0'?><stream:stream "));
@@ -725,10 +709,10 @@ test_error_write (Fixture *f, gconstpointer data)
 
   open_pair (f);
   cw_test_stream_fail_next_write (f->pipe, 0, injected);
-  cw_xmpp_connection_send_stanza_async (f->a, msg, NULL, store_result, &r1);
-  cw_xmpp_connection_send_stanza_async (f->a, msg, NULL, store_result, &r2);
-  wait_for (f, &r1);
-  wait_for (f, &r2);
+  cw_xmpp_connection_send_stanza_async (f->a, msg, NULL, cw_test_store_result, &r1);
+  cw_xmpp_connection_send_stanza_async (f->a, msg, NULL, cw_test_store_result, &r2);
+  cw_test_wait_result (f->context, &r1);
+  cw_test_wait_result (f->context, &r2);
   g_assert_false (cw_xmpp_connection_send_stanza_finish (f->a, r1, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
   g_clear_error (&error);
@@ -746,10 +730,10 @@ test_error_read (Fixture *f, gconstpointer data)
   g_autoptr (CwElement) got = NULL;
 
   open_pair (f);
-  cw_xmpp_connection_recv_stanza_async (f->a, NULL, store_result, &res);
+  cw_xmpp_connection_recv_stanza_async (f->a, NULL, cw_test_store_result, &res);
   drain (f);
   cw_test_stream_fail_next_read (f->pipe, 0, injected);
-  wait_for (f, &res);
+  cw_test_wait_result (f->context, &res);
   got = cw_xmpp_connection_recv_stanza_finish (f->a, res, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
 }
@@ -763,13 +747,13 @@ test_error_pending_recv (Fixture *f, gconstpointer data)
   g_autoptr (CwElement) msg = parse ("<presence xmlns='jabber:client' id='p'/>");
 
   open_pair (f);
-  cw_xmpp_connection_recv_stanza_async (f->a, NULL, store_result, &first);
+  cw_xmpp_connection_recv_stanza_async (f->a, NULL, cw_test_store_result, &first);
   got = recv_stanza (f, f->a, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
   g_clear_error (&error);
   /* The refused call did not disturb the first one. */
   g_assert_true (send_stanza (f, f->b, msg, &error));
-  wait_for (f, &first);
+  cw_test_wait_result (f->context, &first);
   got = cw_xmpp_connection_recv_stanza_finish (f->a, first, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (cw_stanza_get_id (got), ==, "p");
@@ -811,12 +795,12 @@ test_cancel_recv (Fixture *f, gconstpointer data)
   g_autoptr (CwElement) got = NULL;
 
   open_raw (f);
-  cw_xmpp_connection_recv_stanza_async (f->a, cancellable, store_result, &res);
+  cw_xmpp_connection_recv_stanza_async (f->a, cancellable, cw_test_store_result, &res);
   cw_test_stream_push_incoming (f->pipe, 0, "<message xmlns='jabber:client' id='sp", -1);
   drain (f);
   g_assert_null (res);
   g_cancellable_cancel (cancellable);
-  wait_for (f, &res);
+  cw_test_wait_result (f->context, &res);
   got = cw_xmpp_connection_recv_stanza_finish (f->a, res, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
@@ -844,19 +828,19 @@ test_cancel_queued_send (Fixture *f, gconstpointer data)
 
   open_raw (f);
   cw_test_stream_set_write_blocked (f->pipe, 0, TRUE);
-  cw_xmpp_connection_send_stanza_async (f->a, m1, NULL, store_result, &r1);
-  cw_xmpp_connection_send_stanza_async (f->a, m2, cancellable, store_result, &r2);
-  cw_xmpp_connection_send_stanza_async (f->a, m3, NULL, store_result, &r3);
+  cw_xmpp_connection_send_stanza_async (f->a, m1, NULL, cw_test_store_result, &r1);
+  cw_xmpp_connection_send_stanza_async (f->a, m2, cancellable, cw_test_store_result, &r2);
+  cw_xmpp_connection_send_stanza_async (f->a, m3, NULL, cw_test_store_result, &r3);
   drain (f);
   g_cancellable_cancel (cancellable);
-  wait_for (f, &r2);
+  cw_test_wait_result (f->context, &r2);
   g_assert_null (r1);
   g_assert_false (cw_xmpp_connection_send_stanza_finish (f->a, r2, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
   cw_test_stream_set_write_blocked (f->pipe, 0, FALSE);
-  wait_for (f, &r1);
-  wait_for (f, &r3);
+  cw_test_wait_result (f->context, &r1);
+  cw_test_wait_result (f->context, &r3);
   g_assert_true (cw_xmpp_connection_send_stanza_finish (f->a, r1, &error));
   g_assert_true (cw_xmpp_connection_send_stanza_finish (f->a, r3, &error));
   bytes = cw_test_stream_take_incoming (f->pipe, 1);
@@ -876,13 +860,13 @@ test_cancel_inflight_send (Fixture *f, gconstpointer data)
 
   open_raw (f);
   cw_test_stream_set_write_blocked (f->pipe, 0, TRUE);
-  cw_xmpp_connection_send_stanza_async (f->a, m1, cancellable, store_result, &res);
+  cw_xmpp_connection_send_stanza_async (f->a, m1, cancellable, cw_test_store_result, &res);
   drain (f);
   g_cancellable_cancel (cancellable);
   drain (f);
   g_assert_null (res);
   cw_test_stream_set_write_blocked (f->pipe, 0, FALSE);
-  wait_for (f, &res);
+  cw_test_wait_result (f->context, &res);
   g_assert_true (cw_xmpp_connection_send_stanza_finish (f->a, res, &error));
   g_assert_no_error (error);
   bytes = cw_test_stream_take_incoming (f->pipe, 1);
