@@ -5,6 +5,8 @@
 
 #include <glib/gstdio.h>
 
+#include "test-tmpdir.h"
+
 #include "im/message-queue.h"
 
 #define JULIET "juliet@capulet"
@@ -54,17 +56,8 @@ fixture_set_up (Fixture *f, gconstpointer data)
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GDir) dir = NULL;
-  const gchar *name;
-
   fixture_close (f);
-  dir = g_dir_open (f->dir, 0, NULL);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree gchar *file = g_build_filename (f->dir, name, NULL);
-      g_assert_cmpint (g_remove (file), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (f->dir), ==, 0);
+  cw_test_tmpdir_remove (f->dir);
   g_free (f->path);
   g_free (f->dir);
 }

@@ -4,6 +4,8 @@
 #include "im/message-queue.h"
 
 #include <glib/gstdio.h>
+
+#include "test-tmpdir.h"
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,17 +80,8 @@ fixture_set_up (Fixture *f, gconstpointer data)
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GDir) dir = NULL;
-  const gchar *name;
-
   fixture_close (f);
-  dir = g_dir_open (f->dir, 0, NULL);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree gchar *file = g_build_filename (f->dir, name, NULL);
-      g_assert_cmpint (g_remove (file), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (f->dir), ==, 0);
+  cw_test_tmpdir_remove (f->dir);
   g_array_unref (f->changes);
   g_free (f->path);
   g_free (f->dir);
