@@ -153,6 +153,23 @@ handle_send_message (CwChinwag1 *iface, GDBusMethodInvocation *invocation, const
 }
 
 static gboolean
+handle_send_chat_state (CwChinwag1 *iface, GDBusMethodInvocation *invocation, const gchar *peer,
+                        const gchar *state, CwDbusAdapter *self)
+{
+  static const gchar *const states[] = { "active", "composing", "paused", "inactive", "gone",
+                                         NULL };
+
+  if (!valid_peer (peer))
+    return return_invalid (invocation, _("no peer given"));
+  if (!g_strv_contains (states, state))
+    return return_invalid (invocation,
+                           _("the chat state must be active, composing, paused, inactive or gone"));
+  cw_ll_session_send_chat_state (self->session, peer, state);
+  cw_chinwag1_complete_send_chat_state (iface, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
 handle_get_history (CwChinwag1 *iface, GDBusMethodInvocation *invocation, const gchar *peer,
                     gint64 before_id, guint limit, CwDbusAdapter *self)
 {
@@ -335,6 +352,8 @@ cw_dbus_adapter_init (CwDbusAdapter *self)
                     self);
   g_signal_connect (self->skeleton, "handle-send-message", G_CALLBACK (handle_send_message),
                     self);
+  g_signal_connect (self->skeleton, "handle-send-chat-state",
+                    G_CALLBACK (handle_send_chat_state), self);
   g_signal_connect (self->skeleton, "handle-get-history", G_CALLBACK (handle_get_history), self);
   g_signal_connect (self->skeleton, "handle-get-info", G_CALLBACK (handle_get_info), self);
 }

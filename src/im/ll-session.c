@@ -471,6 +471,18 @@ peer_is_known (CwLlSession *self, const gchar *peer)
   return page != NULL && page->len > 0;
 }
 
+/* The body's size once written as XML text, so that the stanza stays well
+ * inside the receiver's limit (CW_READER_DEFAULT_MAX_STANZA_SIZE). */
+static gsize
+escaped_size (const gchar *body)
+{
+  gsize n = 0;
+
+  for (const gchar *c = body; *c != '\0'; c++)
+    n += *c == '&' ? 5 : (*c == '<' || *c == '>') ? 4 : 1;
+  return n;
+}
+
 CwMessage *
 cw_ll_session_send_message (CwLlSession *self, const gchar *peer, const gchar *body,
                             GError **error)
@@ -486,6 +498,13 @@ cw_ll_session_send_message (CwLlSession *self, const gchar *peer, const gchar *b
     {
       g_set_error (error, CW_LL_SESSION_ERROR, CW_LL_SESSION_ERROR_INVALID,
                    _("the message is empty or not valid UTF-8"));
+      return NULL;
+    }
+  if (escaped_size (body) > CW_LL_SESSION_MAX_BODY)
+    {
+      g_set_error (error, CW_LL_SESSION_ERROR, CW_LL_SESSION_ERROR_INVALID,
+                   _("the message is too long: peers accept at most %u KiB of text"),
+                   (guint) (CW_LL_SESSION_MAX_BODY / 1024));
       return NULL;
     }
   if (!peer_is_known (self, peer))

@@ -54,6 +54,10 @@ void cw_ll_session_set_presence (CwLlSession *self, CwLlStatus status, const gch
 CwLlStatus cw_ll_session_get_status (CwLlSession *self);
 const gchar *cw_ll_session_get_status_message (CwLlSession *self);
 
+/* The most text one message may carry, counted as escaped XML: peers
+ * refuse stanzas above 256 KiB, and the envelope needs room. */
+#define CW_LL_SESSION_MAX_BODY (192 * 1024)
+
 /* Queues @body for @peer (persisted before returning) and sends it when
  * the peer can be reached. (transfer full) the queued message. */
 CwMessage *cw_ll_session_send_message (CwLlSession *self, const gchar *peer, const gchar *body,
