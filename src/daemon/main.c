@@ -349,7 +349,10 @@ start_dbus (Daemon *d)
 
   if (opt.no_dbus)
     return;
-  d->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  /* Activated by a bus (e.g. chinwag's private one): serve on that bus. */
+  d->bus = g_bus_get_sync (g_getenv ("DBUS_STARTER_ADDRESS") != NULL ? G_BUS_TYPE_STARTER
+                                                                     : G_BUS_TYPE_SESSION,
+                           NULL, &error);
   if (d->bus == NULL)
     {
       g_message ("no session bus (%s): D-Bus API off", error->message);

@@ -22,22 +22,6 @@ struct _CwDbusAdapter
 
 G_DEFINE_TYPE (CwDbusAdapter, cw_dbus_adapter, G_TYPE_OBJECT)
 
-static const GDBusErrorEntry error_entries[] = {
-  { CW_DBUS_ERROR_UNKNOWN_PEER, "im.chinwag.Chinwag1.Error.UnknownPeer" },
-  { CW_DBUS_ERROR_INVALID_ARGUMENT, "im.chinwag.Chinwag1.Error.InvalidArgument" },
-  { CW_DBUS_ERROR_FAILED, "im.chinwag.Chinwag1.Error.Failed" },
-};
-
-GQuark
-cw_dbus_error_quark (void)
-{
-  static gsize quark;
-
-  g_dbus_error_register_error_domain ("cw-dbus-error-quark", &quark, error_entries,
-                                      G_N_ELEMENTS (error_entries));
-  return (GQuark) quark;
-}
-
 /* Session errors keep their message and become the matching named error;
  * anything else (storage, …) is .Failed. */
 static void

@@ -4,22 +4,10 @@
 
 #include <gio/gio.h>
 
+#include "dbus/dbus-api.h"
 #include "im/ll-session.h"
 
 G_BEGIN_DECLS
-
-#define CW_DBUS_OBJECT_PATH "/im/chinwag/Chinwag1"
-#define CW_DBUS_BUS_NAME "im.chinwag.Chinwag1"
-
-/* Errors callers see as im.chinwag.Chinwag1.Error.<Name>. */
-#define CW_DBUS_ERROR (cw_dbus_error_quark ())
-GQuark cw_dbus_error_quark (void);
-typedef enum
-{
-  CW_DBUS_ERROR_UNKNOWN_PEER,     /* .UnknownPeer */
-  CW_DBUS_ERROR_INVALID_ARGUMENT, /* .InvalidArgument */
-  CW_DBUS_ERROR_FAILED,           /* .Failed */
-} CwDbusError;
 
 #define CW_TYPE_DBUS_ADAPTER (cw_dbus_adapter_get_type ())
 G_DECLARE_FINAL_TYPE (CwDbusAdapter, cw_dbus_adapter, CW, DBUS_ADAPTER, GObject)

@@ -4,11 +4,18 @@ GDBUS_CODEGEN = gdbus-codegen
 CW_DBUS_XML = data/im.chinwag.Chinwag1.xml
 CW_DBUS_GENERATED = src/dbus/chinwag-generated.c src/dbus/chinwag-generated.h
 
+# The API alone (generated skeletons and proxies, names, errors): front-ends
+# link only this.
+noinst_LIBRARIES += src/dbus/libcw-dbus-api.a
+src_dbus_libcw_dbus_api_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/src
+src_dbus_libcw_dbus_api_a_SOURCES = src/dbus/dbus-api.c src/dbus/dbus-api.h
+nodist_src_dbus_libcw_dbus_api_a_SOURCES = $(CW_DBUS_GENERATED)
+CW_DBUS_API_LIBS = src/dbus/libcw-dbus-api.a
+
 noinst_LIBRARIES += src/dbus/libcw-dbus.a
 src_dbus_libcw_dbus_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/src -DG_LOG_DOMAIN=\"chinwag-dbus\"
 src_dbus_libcw_dbus_a_SOURCES = src/dbus/dbus-adapter.c src/dbus/dbus-adapter.h
-nodist_src_dbus_libcw_dbus_a_SOURCES = $(CW_DBUS_GENERATED)
-CW_DBUS_LIBS = src/dbus/libcw-dbus.a $(CW_IM_LIBS)
+CW_DBUS_LIBS = src/dbus/libcw-dbus.a $(CW_DBUS_API_LIBS) $(CW_IM_LIBS)
 
 BUILT_SOURCES = $(CW_DBUS_GENERATED)
 CLEANFILES += $(CW_DBUS_GENERATED)
@@ -18,7 +25,7 @@ EXTRA_DIST += $(CW_DBUS_XML)
 # gdbus-codegen a second time in a parallel build.
 src/dbus/chinwag-generated.c: $(CW_DBUS_XML)
 	$(AM_V_GEN)$(MKDIR_P) src/dbus && \
-	$(GDBUS_CODEGEN) --interface-prefix im.chinwag. --c-namespace Cw \
+	$(GDBUS_CODEGEN) --interface-prefix im.chinwag. --c-namespace Cw --glib-min-required 2.74 \
 		--generate-c-code src/dbus/chinwag-generated $(srcdir)/$(CW_DBUS_XML)
 src/dbus/chinwag-generated.h: src/dbus/chinwag-generated.c
 	@test -f $@ || { rm -f src/dbus/chinwag-generated.c; $(MAKE) $(AM_MAKEFLAGS) src/dbus/chinwag-generated.c; }

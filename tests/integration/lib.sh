@@ -219,6 +219,7 @@ lab_dump() {
 #   roster_is h1 "$want"       the roster's name/status/reachability/addresses
 #   cw_stop h1 [SIG]
 CHINWAGD=${CHINWAGD:-${top_builddir:-$top_srcdir}/src/chinwagd}
+CHINWAG=${CHINWAG:-${top_builddir:-$top_srcdir}/src/chinwag}
 TAB=$(printf '\t')
 
 cw_require() {

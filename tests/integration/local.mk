@@ -12,8 +12,9 @@ CW_INTEGRATION_TESTS += tests/integration/peer-ipv6-race.sh
 CW_INTEGRATION_TESTS += tests/integration/peer-ichat.sh
 CW_INTEGRATION_TESTS += tests/integration/peer-hostile.sh
 CW_INTEGRATION_TESTS += tests/integration/dbus-api.sh
+CW_INTEGRATION_TESTS += tests/integration/cli-chat.sh
 TESTS += $(CW_INTEGRATION_TESTS)
-EXTRA_DIST += $(CW_INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/rawpeer.py \
+EXTRA_DIST += $(CW_INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/rawpeer.py tests/integration/dbus-raw.py \
 	tests/lab/lab.sh tests/lab/README.md
 
 # interop-purple.sh drives Pidgin's Bonjour plugin through a small libpurple
