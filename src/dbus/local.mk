@@ -25,7 +25,7 @@ EXTRA_DIST += $(CW_DBUS_XML)
 # gdbus-codegen a second time in a parallel build.
 src/dbus/chinwag-generated.c: $(CW_DBUS_XML)
 	$(AM_V_GEN)$(MKDIR_P) src/dbus && \
-	$(GDBUS_CODEGEN) --interface-prefix im.chinwag. --c-namespace Cw --glib-min-required 2.74 \
+	$(GDBUS_CODEGEN) --interface-prefix im.chinwag. --c-namespace Cw \
 		--generate-c-code src/dbus/chinwag-generated $(srcdir)/$(CW_DBUS_XML)
 src/dbus/chinwag-generated.h: src/dbus/chinwag-generated.c
 	@test -f $@ || { rm -f src/dbus/chinwag-generated.c; $(MAKE) $(AM_MAKEFLAGS) src/dbus/chinwag-generated.c; }

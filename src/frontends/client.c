@@ -251,6 +251,10 @@ cw_client_ensure_daemon (GDBusConnection *bus, guint timeout_s, GError **error)
   g_autofree gchar *remote = NULL;
   gint64 deadline;
 
+  /* A bus without an activation file answers ServiceUnknown even while the
+   * name is owned: never start a second daemon beside a running one. */
+  if (name_has_owner (bus))
+    return TRUE;
   reply = g_dbus_connection_call_sync (
     bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
     "StartServiceByName", g_variant_new ("(su)", CW_DBUS_BUS_NAME, 0), G_VARIANT_TYPE ("(u)"),

@@ -47,8 +47,11 @@ monitor() {
 mon_has() { grep -Fq "$2" "$(lab_log "$1" mon)"; } # HOST FIXED-STRING
 daemon_alive() { lab pid "$1" cw >/dev/null; }   # HOST
 
-check "a private session bus on h1" bus_start h1
-check "a private session bus on h2" bus_start h2
+# Not inside check: its subshell would lose the at_exit that stops the bus.
+for _h in h1 h2; do
+	bus_start $_h
+	is "$?" 0 "a private session bus on $_h"
+done
 check "alice@h1 starts on h1 with its session bus" cw_start_bus h1 alice@h1
 check "bob@h2 starts on h2 with its session bus" cw_start_bus h2 bob@h2
 check "alice@h1 owns $DEST" wait_until 5 call h1 GetInfo
