@@ -240,6 +240,14 @@ parse (const gchar *cert_file, const gchar *key_file, const Secret *cert, const 
                    _("%s holds no PEM certificate: %s"), cert_file, local_error->message);
       return NULL;
     }
+  /* GIO takes a certificate without its key; a server cannot. */
+  if (g_strstr_len (key->data, (gssize) key->length, "PRIVATE KEY-----") == NULL)
+    {
+      g_set_error (error, CW_CERTIFICATE_ERROR, CW_CERTIFICATE_ERROR_KEY_INVALID,
+                   _("%s holds no usable PEM private key: %s"), key_file,
+                   _("no “BEGIN PRIVATE KEY” block"));
+      return NULL;
+    }
   both.length = cert->length + 1 + key->length;
   both.data = g_malloc (both.length + 1);
   memcpy (both.data, cert->data, cert->length);

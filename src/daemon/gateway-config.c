@@ -84,7 +84,7 @@ static const KeyDef keys[] = {
   { "limits", "ping_timeout", parse_duration, FIELD (ping_timeout), "1 min", 1, 3600 },
 };
 
-static const gchar *const groups[] = { "gateway", "c2s", "registration", "limits" };
+static const gchar *const groups[] = { "gateway", "c2s", "registration", "limits", NULL };
 
 /* ---- value parsers --------------------------------------------------------- */
 
@@ -437,7 +437,14 @@ scan_line (Loader *ld, gchar *text, guint n, GError **error)
       return FALSE;
     }
   *end = '\0';
-  g_hash_table_insert (ld->lines, g_strdup_printf ("%s\n%s", ld->group, g_strchomp (p)),
+  /* GKeyFile hides "key[locale]" from its list of keys, so no other check sees it. */
+  if (strchr (g_strchomp (p), '[') != NULL)
+    {
+      fail (ld, n, CW_GATEWAY_CONFIG_ERROR_UNKNOWN_KEY, error,
+            _("unknown key “%s”: values here are not translated"), p);
+      return FALSE;
+    }
+  g_hash_table_insert (ld->lines, g_strdup_printf ("%s\n%s", ld->group, p),
                        GUINT_TO_POINTER (n));
   return TRUE;
 }
@@ -601,8 +608,9 @@ load_value (const Loader *ld, const KeyDef *def, CwGatewayConfig *config, GError
             _("[%s] needs “%s”, which has no default"), def->group, def->key);
       return FALSE;
     }
+  /* On a bad escape GKeyFile returns a value and sets the error too. */
   value = g_key_file_get_string (ld->file, def->group, def->key, &local_error);
-  if (value == NULL || !def->parse (def, g_strstrip (value), config, ld->dir, &local_error))
+  if (local_error != NULL || !def->parse (def, g_strstrip (value), config, ld->dir, &local_error))
     {
       fail (ld, line, CW_GATEWAY_CONFIG_ERROR_INVALID_VALUE, error, "%s: %s", def->key,
             local_error->message);
