@@ -265,11 +265,16 @@ parse_number (const gchar *value, const Unit *units, gsize n_units, guint64 *out
 static gboolean
 check_range (const KeyDef *def, const gchar *value, guint64 n, GError **error)
 {
+  /* Numbers as strings: xgettext cannot see through G_GUINT64_FORMAT. */
+  g_autofree gchar *min = NULL;
+  g_autofree gchar *max = NULL;
+
   if (n >= def->min && n <= def->max)
     return TRUE;
+  min = g_strdup_printf ("%" G_GUINT64_FORMAT, def->min);
+  max = g_strdup_printf ("%" G_GUINT64_FORMAT, def->max);
   g_set_error (error, CW_GATEWAY_CONFIG_ERROR, CW_GATEWAY_CONFIG_ERROR_INVALID_VALUE,
-               _("“%s” is out of range: from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
-                 " (in bytes or seconds)"), value, def->min, def->max);
+               _("“%s” is out of range: from %s to %s (in bytes or seconds)"), value, min, max);
   return FALSE;
 }
 
@@ -622,18 +627,17 @@ load_value (const Loader *ld, const KeyDef *def, CwGatewayConfig *config, GError
 static gboolean
 check_limits (const Loader *ld, const CwGatewayConfig *config, GError **error)
 {
-  if (config->max_stanza_size_preauth > config->max_stanza_size)
-    {
-      guint line = line_of (ld, "limits", "max_stanza_size_preauth");
+  g_autofree gchar *preauth = g_strdup_printf ("%" G_GSIZE_FORMAT, config->max_stanza_size_preauth);
+  g_autofree gchar *max = g_strdup_printf ("%" G_GSIZE_FORMAT, config->max_stanza_size);
+  guint line = line_of (ld, "limits", "max_stanza_size_preauth");
 
-      fail (ld, line != 0 ? line : line_of (ld, "limits", "max_stanza_size"),
-            CW_GATEWAY_CONFIG_ERROR_INVALID_VALUE, error,
-            _("max_stanza_size_preauth (%" G_GSIZE_FORMAT " bytes) is larger than "
-              "max_stanza_size (%" G_GSIZE_FORMAT " bytes)"), config->max_stanza_size_preauth,
-            config->max_stanza_size);
-      return FALSE;
-    }
-  return TRUE;
+  if (config->max_stanza_size_preauth <= config->max_stanza_size)
+    return TRUE;
+  fail (ld, line != 0 ? line : line_of (ld, "limits", "max_stanza_size"),
+        CW_GATEWAY_CONFIG_ERROR_INVALID_VALUE, error,
+        _("max_stanza_size_preauth (%s bytes) is larger than max_stanza_size (%s bytes)"),
+        preauth, max);
+  return FALSE;
 }
 
 static gboolean

@@ -40,7 +40,7 @@ test_good_pair (void)
   g_assert_nonnull (c);
   after = g_tls_certificate_get_not_valid_after (c);
   /* The committed test certificate must outlive the test suite. */
-  g_assert_cmpint (g_date_time_get_year (after), >=, 2100);
+  g_assert_cmpint (g_date_time_get_year (after), >=, 2126);
 }
 
 static void
@@ -53,7 +53,8 @@ test_mismatched_key (void)
                   "does not match the certificate");
   assert_refused ("good-cert.pem", "other-key.pem", NULL, CW_CERTIFICATE_ERROR_KEY_MISMATCH, key);
   /* A real pair, but not each other's. */
-  assert_refused ("expired-cert.pem", "good-key.pem", in_2020, CW_CERTIFICATE_ERROR_KEY_MISMATCH, "does not match");
+  assert_refused ("expired-cert.pem", "good-key.pem", in_2020, CW_CERTIFICATE_ERROR_KEY_MISMATCH,
+                  "does not match");
 }
 
 static void
@@ -67,21 +68,22 @@ test_expired (void)
 }
 
 /* The dates are checked against @now: the expired pair was fine in 2020,
- * and the good one is not valid before it was made nor after 2126. */
+ * and the good one (2000 to 2126) is not valid in 1999 nor in 2200. */
 static void
 test_dates (void)
 {
   g_autofree gchar *cert = pem ("expired-cert.pem");
   g_autofree gchar *key = pem ("expired-key.pem");
   g_autoptr (GDateTime) in_2020 = g_date_time_new_utc (2020, 6, 1, 0, 0, 0);
+  g_autoptr (GDateTime) in_1999 = g_date_time_new_utc (1999, 6, 1, 0, 0, 0);
   g_autoptr (GDateTime) in_2200 = g_date_time_new_utc (2200, 1, 1, 0, 0, 0);
   g_autoptr (GError) error = NULL;
   g_autoptr (GTlsCertificate) c = cw_certificate_load (cert, key, in_2020, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (c);
-  assert_refused ("good-cert.pem", "good-key.pem", in_2020,
-                  CW_CERTIFICATE_ERROR_NOT_YET_VALID, "is not valid before");
+  assert_refused ("good-cert.pem", "good-key.pem", in_1999, CW_CERTIFICATE_ERROR_NOT_YET_VALID,
+                  "is not valid before 2000-01-01");
   assert_refused ("good-cert.pem", "good-key.pem", in_2200, CW_CERTIFICATE_ERROR_EXPIRED, "expired on 2126-");
 }
 
