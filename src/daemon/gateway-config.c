@@ -16,7 +16,7 @@ G_DEFINE_QUARK (cw-gateway-config-error-quark, cw_gateway_config_error)
 
 typedef struct _KeyDef KeyDef;
 
-/* Parses @value into the field at @field; on failure sets @error to the
+/* Parses @value into its field of @config; on failure sets @error to the
  * reason alone (the caller adds FILE:LINE and the key). */
 typedef gboolean (*ParseFunc) (const KeyDef *def, const gchar *value, CwGatewayConfig *config,
                                const gchar *dir, GError **error);
@@ -26,26 +26,26 @@ struct _KeyDef
   const gchar *group;
   const gchar *key;
   ParseFunc parse;
-  gsize offset;        /* of the field in CwGatewayConfig */
-  const gchar *value;  /* the default, parsed as a value in the file would be;
-                        * NULL: required */
-  guint64 min, max;    /* range of numbers, sizes and durations */
+  gsize offset;       /* of the field in CwGatewayConfig */
+  const gchar *value; /* the default, parsed as a value in the file would be;
+                       * NULL: required */
+  guint64 min, max;   /* range of numbers, sizes and durations */
 };
 
 static gboolean parse_domain (const KeyDef *, const gchar *, CwGatewayConfig *, const gchar *,
-                             GError **);
+                              GError **);
 static gboolean parse_path (const KeyDef *, const gchar *, CwGatewayConfig *, const gchar *,
-                             GError **);
+                            GError **);
 static gboolean parse_listen (const KeyDef *, const gchar *, CwGatewayConfig *, const gchar *,
-                             GError **);
+                              GError **);
 static gboolean parse_bool (const KeyDef *, const gchar *, CwGatewayConfig *, const gchar *,
-                             GError **);
+                            GError **);
 static gboolean parse_throttle (const KeyDef *, const gchar *, CwGatewayConfig *, const gchar *,
-                             GError **);
+                                GError **);
 static gboolean parse_size (const KeyDef *, const gchar *, CwGatewayConfig *, const gchar *,
-                             GError **);
+                            GError **);
 static gboolean parse_duration (const KeyDef *, const gchar *, CwGatewayConfig *, const gchar *,
-                             GError **);
+                                GError **);
 static gboolean parse_count (const KeyDef *, const gchar *, CwGatewayConfig *, const gchar *,
                              GError **);
 

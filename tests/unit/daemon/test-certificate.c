@@ -84,7 +84,8 @@ test_dates (void)
   g_assert_nonnull (c);
   assert_refused ("good-cert.pem", "good-key.pem", in_1999, CW_CERTIFICATE_ERROR_NOT_YET_VALID,
                   "is not valid before 2000-01-01");
-  assert_refused ("good-cert.pem", "good-key.pem", in_2200, CW_CERTIFICATE_ERROR_EXPIRED, "expired on 2126-");
+  assert_refused ("good-cert.pem", "good-key.pem", in_2200, CW_CERTIFICATE_ERROR_EXPIRED,
+                  "expired on 2126-");
 }
 
 static void

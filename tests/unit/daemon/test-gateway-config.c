@@ -364,7 +364,8 @@ test_certificate_errors (Fixture *f, gconstpointer data)
                   CW_GATEWAY_CONFIG_ERROR_MISSING_KEY, 3, "[c2s] needs “certificate”");
   assert_refused (f, "[gateway]\ndomain = example.org\n[c2s]\ncertificate = @CERT@\n",
                   CW_GATEWAY_CONFIG_ERROR_MISSING_KEY, 3, "[c2s] needs “key”");
-  assert_refused (f, "[gateway]\ndomain = example.org\n[c2s]\ncertificate = nope.pem\nkey = @KEY@\n",
+  assert_refused (f,
+                  "[gateway]\ndomain = example.org\n[c2s]\ncertificate = nope.pem\nkey = @KEY@\n",
                   CW_GATEWAY_CONFIG_ERROR_CERTIFICATE, 4,
                   "nope.pem: No such file or directory");
   assert_refused (f, "[gateway]\ndomain = example.org\n[c2s]\ncertificate = @CERT@\nkey = nope\n",
