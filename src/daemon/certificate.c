@@ -214,6 +214,14 @@ cw_certificate_check_key (GTlsCertificate *certificate, const gchar *cert_file,
   g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), FALSE);
   if (self_handshake (certificate, &local_error))
     return TRUE;
+  /* No TLS backend (glib-networking) is no fault of the key. */
+  if (g_error_matches (local_error, G_TLS_ERROR, G_TLS_ERROR_UNAVAILABLE))
+    {
+      g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_UNAVAILABLE,
+                   _("cannot check %s: %s (is glib-networking installed?)"), key_file,
+                   local_error->message);
+      return FALSE;
+    }
   g_set_error (error, CW_CERTIFICATE_ERROR, CW_CERTIFICATE_ERROR_KEY_MISMATCH,
                _("the key %s does not match the certificate %s (a TLS handshake with it "
                  "failed: %s)"), key_file, cert_file, local_error->message);
@@ -234,6 +242,13 @@ parse (const gchar *cert_file, const gchar *key_file, const Secret *cert, const 
   g_auto (Secret) both = { NULL, 0 };
   GTlsCertificate *certificate;
 
+  if (alone == NULL && g_error_matches (local_error, G_TLS_ERROR, G_TLS_ERROR_UNAVAILABLE))
+    {
+      g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_UNAVAILABLE,
+                   _("cannot check %s: %s (is glib-networking installed?)"), cert_file,
+                   local_error->message);
+      return NULL;
+    }
   if (alone == NULL)
     {
       g_set_error (error, CW_CERTIFICATE_ERROR, CW_CERTIFICATE_ERROR_INVALID,

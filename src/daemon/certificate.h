@@ -25,7 +25,8 @@ typedef enum
  * @key_file, both PEM, and checks that the certificate is valid at @now
  * (NULL: the current time) and that the key belongs to it: a TLS handshake
  * with itself in memory proves the key can sign for the certificate.
- * Errors (CW_CERTIFICATE_ERROR) name the file at fault. */
+ * Errors (CW_CERTIFICATE_ERROR) name the file at fault; G_TLS_ERROR_UNAVAILABLE
+ * when GIO has no TLS backend (glib-networking is not installed). */
 GTlsCertificate *cw_certificate_load (const gchar *cert_file, const gchar *key_file,
                                       GDateTime *now, GError **error);
 

@@ -87,6 +87,14 @@ printf '[gateway]\ndomain example.org\n' | write
 refused 2 'expected KEY = VALUE, a \[section\] or a # comment, not “domain example.org”' \
 	"a line that is no key file syntax"
 
+# Without a TLS backend nothing can be checked, and the message says why.
+printf '%s\n' "$MINIMAL" | write
+out=$(GIO_MODULE_DIR=$dir/no-modules "$CHINWAGD" --gateway --config "$conf" --check-config 2>&1) &&
+	rc=0 || rc=$?
+is "$rc" 1 "no TLS backend: exit status 1"
+like "$out" "$conf:4: cannot check $DATA/good-cert.pem: *glib-networking*" \
+	"no TLS backend: the message points at glib-networking"
+
 check_config_missing() {
 	out=$("$CHINWAGD" --gateway --config "$dir/nope.conf" --check-config 2>&1) && rc=0 || rc=$?
 	[ "$rc" = 1 ] && case $out in "$dir/nope.conf: "*) true ;; *) false ;; esac
