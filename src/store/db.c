@@ -251,6 +251,58 @@ cw_db_run (CwDbStmt *stmt, const gchar *what, GError **error)
     }
 }
 
+gboolean
+cw_db_query_int64 (CwDbStmt *stmt, const gchar *what, gint64 *out, gboolean *found,
+                   GError **error)
+{
+  switch (cw_db_step (stmt, what, error))
+    {
+    case CW_DB_STEP_ROW:
+      *out = sqlite3_column_int64 (stmt->stmt, 0);
+      if (found != NULL)
+        *found = TRUE;
+      return TRUE;
+    case CW_DB_STEP_DONE:
+      if (found != NULL)
+        {
+          *found = FALSE;
+          return TRUE;
+        }
+      g_set_error (error, CW_STORE_ERROR, CW_STORE_ERROR_FAILED, "%s (%s)", what,
+                   stmt->db->path);
+      return FALSE;
+    default:
+      return FALSE;
+    }
+}
+
+gboolean
+cw_db_query_text (CwDbStmt *stmt, const gchar *what, gchar **out, GError **error)
+{
+  *out = NULL;
+  switch (cw_db_step (stmt, what, error))
+    {
+    case CW_DB_STEP_ROW:
+      *out = cw_db_column_dup_text (stmt, 0);
+      return TRUE;
+    case CW_DB_STEP_DONE:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+GPtrArray *
+cw_db_collect_strings (CwDbStmt *stmt, const gchar *what, GError **error)
+{
+  g_autoptr (GPtrArray) strings = g_ptr_array_new_with_free_func (g_free);
+  CwDbStep step;
+
+  while ((step = cw_db_step (stmt, what, error)) == CW_DB_STEP_ROW)
+    g_ptr_array_add (strings, cw_db_column_dup_text (stmt, 0));
+  return step == CW_DB_STEP_DONE ? g_steal_pointer (&strings) : NULL;
+}
+
 const gchar *
 cw_db_column_text (CwDbStmt *stmt, int column)
 {
@@ -298,6 +350,12 @@ gboolean
 cw_db_begin (CwDb *self, GError **error)
 {
   return cw_db_exec (self, "BEGIN IMMEDIATE", error);
+}
+
+gboolean
+cw_db_begin_read (CwDb *self, GError **error)
+{
+  return cw_db_exec (self, "BEGIN", error);
 }
 
 gboolean

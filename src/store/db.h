@@ -58,6 +58,8 @@ gboolean cw_db_exec (CwDb *db, const gchar *sql, GError **error);
 /* A write transaction: BEGIN IMMEDIATE takes the write lock at once, so a
  * read-then-write inside cannot fail half-way on a lock. */
 gboolean cw_db_begin (CwDb *db, GError **error);
+/* A read transaction: several SELECTs see one snapshot. End it with commit. */
+gboolean cw_db_begin_read (CwDb *db, GError **error);
 gboolean cw_db_commit (CwDb *db, GError **error);
 /* Rolls back the open transaction, if any. */
 void cw_db_rollback (CwDb *db);
@@ -92,6 +94,16 @@ typedef enum
 CwDbStep cw_db_step (CwDbStmt *stmt, const gchar *what, GError **error);
 /* Steps a statement that returns no rows. */
 gboolean cw_db_run (CwDbStmt *stmt, const gchar *what, GError **error);
+
+/* Steps a one-row, one-column query into @out. @found (optional) says
+ * whether there was a row; without it a missing row is an error. */
+gboolean cw_db_query_int64 (CwDbStmt *stmt, const gchar *what, gint64 *out, gboolean *found,
+                            GError **error);
+/* Steps a one-row, one-column query: @out is a copy of the text, NULL when
+ * there was no row. */
+gboolean cw_db_query_text (CwDbStmt *stmt, const gchar *what, gchar **out, GError **error);
+/* Returns: (transfer full) (element-type utf8): column 0 of every row. */
+GPtrArray *cw_db_collect_strings (CwDbStmt *stmt, const gchar *what, GError **error);
 
 /* Columns count from 0. Text and bytes are NULL for SQL NULL. */
 const gchar *cw_db_column_text (CwDbStmt *stmt, int column);

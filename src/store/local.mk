@@ -5,6 +5,7 @@ src_store_libcw_store_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS) -DG_LOG_DOMAI
 src_store_libcw_store_a_SOURCES = \
 	src/store/db.c src/store/db.h \
 	src/store/gateway-migrations.c src/store/gateway-migrations.h \
+	src/store/gateway-records.c src/store/gateway-records.h \
 	src/store/gateway-store.c src/store/gateway-store.h \
 	src/store/message.c src/store/message.h \
 	src/store/migrations.c src/store/migrations.h \
