@@ -43,7 +43,9 @@ static const gchar SQL_ROSTER_BUMP[] =
 #define ROSTER_SELECT \
   "SELECT i.jid, i.name, i.subscription, i.ask_out, i.pending_in, i.version, g.name " \
   "FROM roster_items i LEFT JOIN roster_groups g USING (username, jid) "
-static const gchar SQL_ROSTER_ALL[] = ROSTER_SELECT "WHERE i.username = ?1 ORDER BY i.jid, g.name";
+/* ?2 is -1: the query shape of SQL_ROSTER_SINCE, sorted for display. */
+static const gchar SQL_ROSTER_ALL[] =
+  ROSTER_SELECT "WHERE i.username = ?1 AND i.version > ?2 ORDER BY i.jid, g.name";
 static const gchar SQL_ROSTER_ITEM[] =
   ROSTER_SELECT "WHERE i.username = ?1 AND i.jid = ?2 ORDER BY g.name";
 static const gchar SQL_ROSTER_SINCE[] =
@@ -676,7 +678,7 @@ cw_gateway_store_roster_get_all (CwGatewayStore *self, const gchar *username, gu
   if (user == NULL || !cw_db_begin_read (self->db, error))
     return NULL;
   if (!roster_version (self, user, version, error)
-      || (items = roster_select (self, SQL_ROSTER_ALL, user, NULL, 0, error)) == NULL
+      || (items = roster_select (self, SQL_ROSTER_ALL, user, NULL, -1, error)) == NULL
       || !cw_db_commit (self->db, error))
     {
       cw_db_rollback (self->db);
