@@ -86,7 +86,10 @@ GPtrArray *cw_gateway_store_account_list (CwGatewayStore *self, GError **error);
 
 /* Rosters (RFC 6121) with versioning (RFC 6121 §2.6): each user has a
  * version counter, starting at 0, that every set or remove raises by one;
- * a remove leaves a tombstone so a client at an older version learns of it. */
+ * a remove leaves a tombstone so a client at an older version learns of it.
+ * A re-created account starts again at 0: build the XEP-0237 ver string
+ * from the account's created_at and the version, so a client's cached
+ * roster of the old account is never taken for the new one. */
 
 /* Returns: (transfer full) (element-type CwRosterItem): the items, sorted
  * by JID; @version (optional) gets the current roster version. */

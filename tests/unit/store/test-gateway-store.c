@@ -960,13 +960,15 @@ test_blocklist (Fixture *f, gconstpointer data)
   g_assert_true (cw_gateway_store_block_add (f->store, "romeo", "spam.example", &error));
   g_assert_true (cw_gateway_store_block_add (f->store, "romeo", "nurse@capulet.example/kitchen",
                                              &error));
+  g_assert_true (cw_gateway_store_block_add (f->store, "romeo", "montague.example/bot", &error));
   g_assert_no_error (error);
   list = cw_gateway_store_block_list (f->store, "romeo", &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (list->len, ==, 3);
-  g_assert_cmpstr (list->pdata[0], ==, "nurse@capulet.example/kitchen");
-  g_assert_cmpstr (list->pdata[1], ==, "spam.example");
-  g_assert_cmpstr (list->pdata[2], ==, "tybalt@capulet.example");
+  g_assert_cmpuint (list->len, ==, 4);
+  g_assert_cmpstr (list->pdata[0], ==, "montague.example/bot");
+  g_assert_cmpstr (list->pdata[1], ==, "nurse@capulet.example/kitchen");
+  g_assert_cmpstr (list->pdata[2], ==, "spam.example");
+  g_assert_cmpstr (list->pdata[3], ==, "tybalt@capulet.example");
 
   /* XEP-0191 §3.4 matching: a bare JID covers its resources, a domain
    * covers everyone there, a full JID only itself. */
@@ -978,6 +980,9 @@ test_blocklist (Fixture *f, gconstpointer data)
   g_assert_false (is_blocked (f->store, "nurse@capulet.example"));
   g_assert_false (is_blocked (f->store, "nurse@capulet.example/garden"));
   g_assert_false (is_blocked (f->store, "juliet@capulet.example"));
+  /* domain/resource: that resource of anyone at the domain (XEP-0016 §2.1). */
+  g_assert_true (is_blocked (f->store, "balthasar@montague.example/bot"));
+  g_assert_false (is_blocked (f->store, "balthasar@montague.example/phone"));
 
   /* Unblocking one that is not blocked is no error. */
   g_assert_true (cw_gateway_store_block_remove (f->store, "romeo", "tybalt@capulet.example", &error));
