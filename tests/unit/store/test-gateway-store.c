@@ -207,6 +207,40 @@ test_open_refuses_other_files (Fixture *f, gconstpointer data)
   g_assert_null (peer_store);
 }
 
+/* A gateway store whose pages after the header were overwritten: the
+ * damage is reported as CW_STORE_ERROR_CORRUPT, at open or at first use. */
+static void
+test_open_reports_corruption (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) accounts = NULL;
+  g_autofree gchar *contents = NULL;
+  gsize length = 0;
+
+  for (guint i = 0; i < 50; i++)
+    {
+      g_autofree gchar *name = g_strdup_printf ("user%u", i);
+
+      create_account (f->store, name, i);
+    }
+  /* Closing the last connection checkpoints the WAL into the file. */
+  g_clear_object (&f->store);
+  g_file_get_contents (f->path, &contents, &length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length, >, 8192);
+  memset (contents + 4096, 0xa5, length - 4096);
+  g_file_set_contents (f->path, contents, length, &error);
+  g_assert_no_error (error);
+
+  f->store = cw_gateway_store_open (f->path, &error);
+  if (f->store != NULL)
+    accounts = cw_gateway_store_account_list (f->store, &error);
+  g_assert_error (error, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT);
+  g_assert_null (accounts);
+  g_assert_nonnull (strstr (error->message, f->path));
+  g_test_message ("%s", error->message);
+}
+
 static void
 test_open_refuses_newer_schema (Fixture *f, gconstpointer data)
 {
@@ -1080,6 +1114,7 @@ main (int argc, char **argv)
   ADD ("/gateway-store/open/creates-schema", test_open_creates_schema);
   ADD ("/gateway-store/open/refuses-other-files", test_open_refuses_other_files);
   ADD ("/gateway-store/open/refuses-newer-schema", test_open_refuses_newer_schema);
+  ADD ("/gateway-store/open/reports-corruption", test_open_reports_corruption);
   ADD ("/gateway-store/open/migrates-v1", test_open_migrates_v1);
   ADD ("/gateway-store/open/reopen-keeps-data", test_reopen_keeps_data);
   ADD ("/gateway-store/open/second-open-shares-file", test_second_open_shares_file);
