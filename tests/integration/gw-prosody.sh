@@ -27,7 +27,7 @@ stop_prosody() {
 	[ -n "$PROSODY_PID" ] || return 0
 	kill -TERM "$PROSODY_PID" 2>/dev/null
 	_sp_i=0
-	while kill -0 "$PROSODY_PID" 2>/dev/null && [ $_sp_i -lt 50 ]; do
+	while kill -0 "$PROSODY_PID" 2>/dev/null && [ "$_sp_i" -lt 50 ]; do
 		sleep 0.1
 		_sp_i=$((_sp_i + 1))
 	done
@@ -37,6 +37,7 @@ stop_prosody() {
 }
 
 # two free TCP ports on 127.0.0.1 (the kernel picks them)
+# shellcheck disable=SC2046 # two numbers
 set -- $("$PY" -c '
 import socket
 ss = [socket.socket() for _ in range(2)]
@@ -102,6 +103,8 @@ diag "$(dpkg-query -W -f="prosody \${Version}" prosody 2>/dev/null)" \
 	"pid $PROSODY_PID, c2s 127.0.0.1:$C2S, direct TLS $DTLS, domain $DOMAIN"
 
 rc=0
+# SCENARIO_ARGS: extra options for a developer, e.g. "--only carbons --debug"
+# shellcheck disable=SC2086
 "$PY" "$top_srcdir/tests/integration/xmpp_scenarios.py" --server prosody \
 	--host 127.0.0.1 --port "$C2S" --direct-tls-port "$DTLS" --domain "$DOMAIN" \
 	--password "$PW" --accounts user1,user2,user3 --cafile "$DIR/cert.pem" ${SCENARIO_ARGS:-} || rc=$?

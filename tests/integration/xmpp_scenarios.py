@@ -449,12 +449,16 @@ async def sc_offline(ctx):
     u1 = await ctx.login(0, 'r')
     u1.send_message(mto=ctx.jid(1), mbody=ctx.token + '-1', mtype='chat')
     u1.send_message(mto=ctx.jid(1), mbody=ctx.token + '-2', mtype='normal')
-    await u1.roster_items()  # round trip: both are stored
+    # to a full JID while the account is offline: stored as if to the bare
+    # JID (RFC 6121 8.5.3.2.1, chat and normal)
+    u1.send_message(mto=ctx.jid(1, 'phone'), mbody=ctx.token + '-3', mtype='chat')
+    await u1.roster_items()  # round trip: all are stored
     t0 = time.time()
     u2 = await ctx.login(1, 'later', priority=0)
     first = await u2.expect(is_message(ctx.token + '-1'), what='the first offline message')
     second = await u2.expect(is_message(ctx.token + '-2'), what='the second offline message')
-    for el in (first, second):
+    third = await u2.expect(is_message(ctx.token + '-3'), what='the offline message to a full JID')
+    for el in (first, second, third):
         check(el.get('from') == ctx.jid(0, 'r'), 'offline message from %s' % el.get('from'))
         d = el.find('{urn:xmpp:delay}delay')
         check(d is not None and d.get('stamp'), 'offline message without a XEP-0203 delay stamp')
