@@ -9,6 +9,9 @@ All traffic goes to the --host given on the command line; DNS is never asked.
 
 import asyncio
 import base64
+import hashlib
+import hmac
+import os
 import socket
 import ssl
 import xml.etree.ElementTree as ET
@@ -137,6 +140,9 @@ class Client(slixmpp.ClientXMPP):
         await self.roster_items()
         if presence:
             self.send_presence(ppriority=priority)
+            # a round trip: the server has taken the presence (and sent any
+            # probes) before a scenario goes on
+            await self.iq('get', "<ping xmlns='urn:xmpp:ping'/>", to=self.srv.domain)
         return self
 
     async def logout(self, timeout=5):
@@ -344,6 +350,38 @@ class RawStream:
         if el is None or el.tag != q(NS_SASL, 'success'):
             raise Failed('PLAIN login of %s failed: %s' % (user, ET.tostring(el) if el is not None else 'no answer'))
         await self.open()
+
+    async def scram(self, user, password, hash_name='sha256', tamper=None):
+        """A SCRAM-SHA-1/-256 exchange (RFC 5802, no channel binding); returns
+        the server's last answer. TAMPER(client_final_without_proof, nonce)
+        may rewrite the client-final message (proof computed over the result),
+        e.g. to replay an old nonce; 'proof' flips a bit of the proof."""
+        mech = 'SCRAM-SHA-256' if hash_name == 'sha256' else 'SCRAM-SHA-1'
+        cnonce = base64.b64encode(os.urandom(18)).decode()
+        first_bare = 'n=%s,r=%s' % (user, cnonce)
+        self.send("<auth xmlns='%s' mechanism='%s'>%s</auth>"
+                  % (NS_SASL, mech, base64.b64encode(('n,,' + first_bare).encode()).decode()))
+        ch = await self.next()
+        if ch is None or ch.tag != q(NS_SASL, 'challenge'):
+            return ch
+        server_first = base64.b64decode(ch.text).decode()
+        attrs = dict(kv.split('=', 1) for kv in server_first.split(','))
+        nonce = attrs['r']
+        without_proof = 'c=biws,r=%s' % nonce
+        if callable(tamper):
+            without_proof = tamper(without_proof, nonce)
+        salted = hashlib.pbkdf2_hmac(hash_name, password.encode(), base64.b64decode(attrs['s']), int(attrs['i']))
+        client_key = hmac.new(salted, b'Client Key', hash_name).digest()
+        stored = hashlib.new(hash_name, client_key).digest()
+        auth_msg = ','.join((first_bare, server_first, without_proof)).encode()
+        sig = hmac.new(stored, auth_msg, hash_name).digest()
+        proof = bytearray(a ^ b for a, b in zip(client_key, sig))
+        if tamper == 'proof':
+            proof[0] ^= 1
+        final = '%s,p=%s' % (without_proof, base64.b64encode(bytes(proof)).decode())
+        self.send("<response xmlns='%s'>%s</response>" % (NS_SASL, base64.b64encode(final.encode()).decode()))
+        self.last_scram_nonce = nonce
+        return await self.next()
 
     async def bind(self, resource):
         self.send("<iq type='set' id='bind1'><bind xmlns='%s'><resource>%s</resource></bind></iq>"

@@ -17,6 +17,7 @@ where servers may legitimately differ, POLICY says what each one does.
 
 import argparse
 import asyncio
+import base64
 import logging
 import random
 import sys
@@ -44,6 +45,10 @@ POLICY = {
         # chat to a full JID whose resource is offline while another is online:
         # RFC 6121 8.5.3.2.1 says treat it as sent to the bare JID (Prosody does)
         'offline_full_jid': 'as-bare',
+        # SCRAM client-final with a nonce other than the one just issued (a
+        # replay): refused either way; Prosody says <malformed-request/>
+        # (RFC 6120 6.5 leaves the condition open; not-authorized is as good)
+        'scram_wrong_nonce': 'malformed-request',
         # the user unsubscribes from a contact: RFC 6121 3.3.3 has the
         # contact's server send the user unavailable presence from each of the
         # contact's available resources; Prosody 0.12 does not (only the
@@ -422,7 +427,6 @@ async def sc_bare(ctx):
     hi2 = await ctx.login(1, 'hi2', priority=5)
     lo = await ctx.login(1, 'lo', priority=1)
     neg = await ctx.login(1, 'neg', priority=-1)
-    await asyncio.sleep(0.2)  # the presences are in
     u1.send_message(mto=ctx.jid(1), mbody=ctx.token, mtype='chat')
     await hi.expect(is_message(ctx.token), what='the message to the bare JID (priority 5)')
     await hi2.expect(is_message(ctx.token), what='the message to the bare JID (other priority 5)')
@@ -711,6 +715,49 @@ async def sc_before_auth(ctx):
                   'a %s before auth got %s, want a %s error' % (tag, ET.tostring(el)[:200], want))
         check(r.features.find('{%s}mechanisms' % NS_SASL) is not None, 'no SASL offered any more')
     await u2.expect_none(is_message(ctx.token), 0.3, 'a message sent before auth')
+
+
+def sasl_condition(el):
+    if el is None:
+        return 'no answer'
+    if el.tag == q(NS_SASL, 'success'):
+        return 'success'
+    return ','.join(c.tag.split('}')[1] for c in el
+                    if c.tag.startswith('{%s}' % NS_SASL) and not c.tag.endswith('}text')) or el.tag
+
+
+@scenario('hostile-sasl')
+async def sc_sasl(ctx):
+    user, pw = ctx.s.accounts[0], ctx.s.password
+    r = ctx.raw()
+    await r.connect()
+    feats = await r.open()
+    check(feats.find('{%s}mechanisms' % NS_SASL) is None, 'SASL mechanisms offered before TLS')
+    tok = base64.b64encode(('\0%s\0%s' % (user, pw)).encode()).decode()
+    r.send("<auth xmlns='%s' mechanism='PLAIN'>%s</auth>" % (NS_SASL, tok))
+    got = sasl_condition(await r.next())
+    check(got == 'encryption-required', 'PLAIN before TLS: %s, want encryption-required' % got)
+    r = ctx.raw()
+    await r.connect()
+    await r.open()
+    await r.starttls()
+    offered = [m.text for m in r.features.iter('{%s}mechanism' % NS_SASL)]
+    for mech in ('X-UNOFFERED', 'DIGEST-MD5', 'CRAM-MD5', 'ANONYMOUS'):
+        if mech in offered:
+            continue
+        r.send("<auth xmlns='%s' mechanism='%s'>AA==</auth>" % (NS_SASL, mech))
+        got = sasl_condition(await r.next())
+        check(got == 'invalid-mechanism', 'unoffered %s: %s, want invalid-mechanism' % (mech, got))
+    got = sasl_condition(await r.scram(user, pw, tamper='proof'))
+    check(got == 'not-authorized', 'SCRAM with a wrong proof: %s, want not-authorized' % got)
+    # a nonce that is not the one the server just gave (as when replaying an
+    # old client-final message): the proof is right for it, still refused
+    old_nonce = r.last_scram_nonce
+    got = sasl_condition(await r.scram(user, pw, tamper=lambda m, n: m.replace(n, old_nonce)))
+    want = ctx.policy['scram_wrong_nonce']
+    check(got == want, 'SCRAM with a replayed nonce: %s, want %s' % (got, want))
+    got = sasl_condition(await r.scram(user, pw))
+    check(got == 'success', 'a correct SCRAM after the failures: %s' % got)
 
 
 @scenario('hostile-spoofed-from')
