@@ -27,7 +27,7 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, __import__('os').path.dirname(__file__))
 from xmpp_client import (NS_CLIENT, NS_SASL, NS_SM, NS_STANZAS, NS_STREAMS, Client, Failed,  # noqa: E402
-                         RawStream, Server, bare, is_message, is_presence, is_roster_push,
+                         RawStream, Server, is_message, is_presence, is_roster_push,
                          push_item, q)
 
 # Where RFC 6120/6121 and the XEPs leave a choice, what each server does. The
@@ -90,6 +90,10 @@ def scenario(name, needs=None):
         SCENARIOS.append((name, fn, needs))
         return fn
     return wrap
+
+
+def show(el):
+    return ET.tostring(el)[:300].decode() if el is not None else 'no answer'
 
 
 def check(cond, what):
@@ -518,8 +522,8 @@ async def sc_sm(ctx):
     r.seen_before_enable = len([el for el in r.seen if el.tag.split('}')[0][1:] == NS_CLIENT])
     r.send("<enable xmlns='%s' resume='true'/>" % NS_SM)
     en = await r.next(5, lambda el: el.tag in (q(NS_SM, 'enabled'), q(NS_SM, 'failed')))
-    check(en is not None and en.tag == q(NS_SM, 'enabled'), 'enable: %s' % (ET.tostring(en) if en is not None else 'no answer'))
-    check(en.get('resume') in ('true', '1') and en.get('id'), 'resumption not offered: %s' % ET.tostring(en))
+    check(en is not None and en.tag == q(NS_SM, 'enabled'), 'enable: %s' % show(en))
+    check(en.get('resume') in ('true', '1') and en.get('id'), 'resumption not offered: %s' % show(en))
     r.send("<presence/>")  # available: messages to the bare JID come here too
     r.send("<message to='%s' type='chat'><body>%s-up</body></message>" % (ctx.jid(1, 'r'), ctx.token))
     await u2.expect(is_message(ctx.token + '-up'), what='the message sent before the cut')
@@ -545,7 +549,7 @@ async def sc_sm(ctx):
     await r2.login(user, ctx.s.password)
     r2.send("<resume xmlns='%s' previd='%s' h='%d'/>" % (NS_SM, en.get('id'), acked))
     res = await r2.next(5, lambda el: el.tag in (q(NS_SM, 'resumed'), q(NS_SM, 'failed')))
-    check(res is not None and res.tag == q(NS_SM, 'resumed'), 'resume: %s' % (ET.tostring(res) if res is not None else 'no answer'))
+    check(res is not None and res.tag == q(NS_SM, 'resumed'), 'resume: %s' % show(res))
     check(res.get('h') == '2', 'resumed h=%s, want 2 (our presence and message)' % res.get('h'))
     bodies = []
     for _ in range(3):
@@ -616,16 +620,17 @@ async def sc_blocking(ctx):
         if want == 'drop':
             await u3.expect_none(lambda el: el.get('type') == 'error', 0.5, 'an error for a message to %s' % to)
         else:
-            err = await u3.expect(lambda el: el.get('type') == 'error', what='an error for the blocked message to %s' % to)
+            err = await u3.expect(lambda el: el.get('type') == 'error',
+                                  what='an error for the blocked message to %s' % to)
             check(err.find('{jabber:client}error/{%s}%s' % (NS_STANZAS, want)) is not None,
-                  'blocked contact got %s, want %s' % (ET.tostring(err)[:200], want))
+                  'blocked contact got %s, want %s' % (show(err), want))
         for c in (u1, other):
             await c.expect_none(is_message(body), 0.1, "a blocked contact's message")
     u1.send_message(mto=ctx.jid(2, 'r'), mbody=ctx.token + '-out', mtype='chat')
     err = await u1.expect(lambda el: el.get('type') == 'error', what='an error for a message to a blocked contact')
     want = ctx.policy['blocked_outbound_error']
     check(err.find('{jabber:client}error/{%s}%s' % (NS_STANZAS, want)) is not None,
-          'message to blocked got %s, want %s' % (ET.tostring(err)[:200], want))
+          'message to blocked got %s, want %s' % (show(err), want))
     await u3.expect_none(is_message(ctx.token + '-out'), 0.1, 'a message from the one who blocked')
     await u1.iq('set', "<unblock xmlns='urn:xmpp:blocking'><item jid='%s'/></unblock>" % j3)
     u3.send_message(mto=ctx.jid(0, 'r'), mbody=ctx.token + '-ok', mtype='chat')
@@ -639,9 +644,11 @@ async def sc_vcard(ctx):
     fn = 'User One ' + ctx.token
     await u1.iq('set', "<vCard xmlns='vcard-temp'><FN>%s</FN><NICKNAME>one</NICKNAME></vCard>" % fn)
     res = await u1.iq('get', "<vCard xmlns='vcard-temp'/>")
-    check(res.findtext('{vcard-temp}vCard/{vcard-temp}FN') == fn, 'own vCard FN is %r' % res.findtext('{vcard-temp}vCard/{vcard-temp}FN'))
+    got = res.findtext('{vcard-temp}vCard/{vcard-temp}FN')
+    check(got == fn, 'own vCard FN is %r' % got)
     res = await u2.iq('get', "<vCard xmlns='vcard-temp'/>", to=ctx.jid(0))
-    check(res.findtext('{vcard-temp}vCard/{vcard-temp}FN') == fn, "another user sees FN %r" % res.findtext('{vcard-temp}vCard/{vcard-temp}FN'))
+    got = res.findtext('{vcard-temp}vCard/{vcard-temp}FN')
+    check(got == fn, 'another user sees FN %r' % got)
     check(res.findtext('{vcard-temp}vCard/{vcard-temp}NICKNAME') == 'one', 'NICKNAME lost')
 
 
@@ -712,7 +719,7 @@ async def sc_before_auth(ctx):
             el = await r.next(5, lambda e: e.tag == q(NS_CLIENT, tag))
             check(el is not None, 'no answer to a %s before auth' % tag)
             check(el.get('type') == 'error' and el.find('{jabber:client}error/{%s}%s' % (NS_STANZAS, want)) is not None,
-                  'a %s before auth got %s, want a %s error' % (tag, ET.tostring(el)[:200], want))
+                  'a %s before auth got %s, want a %s error' % (tag, show(el), want))
         check(r.features.find('{%s}mechanisms' % NS_SASL) is not None, 'no SASL offered any more')
     await u2.expect_none(is_message(ctx.token), 0.3, 'a message sent before auth')
 
@@ -785,8 +792,9 @@ async def sc_oversized(ctx):
     await r.connect()
     await r.open()
     await r.starttls()
-    r.send("<message to='%s'><body>%s</body></message>" % (ctx.jid(1, 'r'), 'x' * ctx.policy['oversized_before_auth_bytes']))
-    check(await r.wait_closed(5), 'a %d-byte stanza before auth left the stream open' % ctx.policy['oversized_before_auth_bytes'])
+    small = ctx.policy['oversized_before_auth_bytes']
+    r.send("<message to='%s'><body>%s</body></message>" % (ctx.jid(1, 'r'), 'x' * small))
+    check(await r.wait_closed(5), 'a %d-byte stanza before auth left the stream open' % small)
     check(stream_condition(r) == want, 'before auth: stream error %s, want %s' % (stream_condition(r), want))
     r = ctx.raw()
     await r.login(ctx.s.accounts[0], ctx.s.password)
