@@ -15,8 +15,13 @@ CW_INTEGRATION_TESTS += tests/integration/dbus-api.sh
 CW_INTEGRATION_TESTS += tests/integration/cli-chat.sh
 # Needs no lab and no root.
 CW_INTEGRATION_TESTS += tests/integration/gateway-config.sh
+# gw-prosody.sh needs no root: it runs the gateway's client scenarios
+# (xmpp_scenarios.py) against a private Prosody on loopback, and skips
+# without prosody, openssl or python3-slixmpp
+CW_INTEGRATION_TESTS += tests/integration/gw-prosody.sh
 TESTS += $(CW_INTEGRATION_TESTS)
 EXTRA_DIST += $(CW_INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/rawpeer.py tests/integration/dbus-raw.py \
+	tests/integration/xmpp_scenarios.py tests/integration/xmpp_client.py \
 	tests/lab/lab.sh tests/lab/README.md
 
 # interop-purple.sh drives Pidgin's Bonjour plugin through a small libpurple
