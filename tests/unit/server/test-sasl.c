@@ -861,73 +861,54 @@ test_garbage_final (Fixture *f, gconstpointer data)
     }
 }
 
+/* Juliet logs in with her password through @mech with @gs2 header and
+ * @cb_data in c=; @code -1 for success, else the failure expected. */
+static void
+assert_juliet_login (Fixture *f, gboolean bind, const gchar *mech, CwSaslHash hash,
+                     const gchar *gs2, GBytes *cb_data, gint code)
+{
+  g_autoptr (CwSaslServer) server = fixture_server (f, TRUE, bind);
+  g_autoptr (TestClient) client = test_client_new (hash, gs2, "r0m30myr0m30", cb_data);
+  g_autoptr (GError) error = NULL;
+  CwSaslStep step = run_scram (server, mech, client, "juliet", &error);
+
+  if (code < 0)
+    {
+      g_assert_no_error (error);
+      g_assert_cmpint (step, ==, CW_SASL_STEP_SUCCESS);
+    }
+  else
+    assert_failure (step, &error, code);
+}
+
 /* "y" says: I can bind, but you cannot. We offered -PLUS, so the offer was
  * tampered with (RFC 5802 §6). Without -PLUS on offer, "y" is fine. */
 static void
 test_downgrade (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-
   (void) data;
   assert_first_fails (f, TRUE, "SCRAM-SHA-256", "y,,n=juliet,r=abc", 17,
                       CW_SASL_ERROR_MALFORMED_REQUEST);
-  {
-    g_autoptr (CwSaslServer) server = fixture_server (f, TRUE, FALSE);
-    g_autoptr (TestClient) client = test_client_new (CW_SASL_HASH_SHA256, "y,,", "r0m30myr0m30",
-                                                     NULL);
-
-    g_assert_cmpint (run_scram (server, "SCRAM-SHA-256", client, "juliet", &error), ==,
-                     CW_SASL_STEP_SUCCESS);
-    g_assert_no_error (error);
-  }
+  assert_juliet_login (f, FALSE, "SCRAM-SHA-256", CW_SASL_HASH_SHA256, "y,,", NULL, -1);
   /* Offered, but the client does not bind: plain SCRAM with "n" works. */
-  {
-    g_autoptr (CwSaslServer) server = fixture_server (f, TRUE, TRUE);
-    g_autoptr (TestClient) client = test_client_new (CW_SASL_HASH_SHA1, "n,,", "r0m30myr0m30",
-                                                     NULL);
-
-    g_assert_cmpint (run_scram (server, "SCRAM-SHA-1", client, "juliet", &error), ==,
-                     CW_SASL_STEP_SUCCESS);
-    g_assert_no_error (error);
-  }
+  assert_juliet_login (f, TRUE, "SCRAM-SHA-1", CW_SASL_HASH_SHA1, "n,,", NULL, -1);
 }
 
 static void
 test_channel_binding_mismatch (Fixture *f, gconstpointer data)
 {
   g_autoptr (GBytes) other = g_bytes_new_static ("0123456789abcdef0123456789abcdeX", 32);
-  g_autoptr (GError) error = NULL;
 
   (void) data;
   /* A man in the middle has another TLS channel, so other binding data. */
-  {
-    g_autoptr (CwSaslServer) server = fixture_server (f, TRUE, TRUE);
-    g_autoptr (TestClient) client = test_client_new (CW_SASL_HASH_SHA256, "p=" CB_TYPE ",,",
-                                                     "r0m30myr0m30", other);
-
-    assert_failure (run_scram (server, "SCRAM-SHA-256-PLUS", client, "juliet", &error), &error,
-                    CW_SASL_ERROR_NOT_AUTHORIZED);
-    g_clear_error (&error);
-  }
+  assert_juliet_login (f, TRUE, "SCRAM-SHA-256-PLUS", CW_SASL_HASH_SHA256, "p=" CB_TYPE ",,",
+                       other, CW_SASL_ERROR_NOT_AUTHORIZED);
   /* The data left out of c= although "p=" was sent. */
-  {
-    g_autoptr (CwSaslServer) server = fixture_server (f, TRUE, TRUE);
-    g_autoptr (TestClient) client = test_client_new (CW_SASL_HASH_SHA256, "p=" CB_TYPE ",,",
-                                                     "r0m30myr0m30", NULL);
-
-    assert_failure (run_scram (server, "SCRAM-SHA-256-PLUS", client, "juliet", &error), &error,
-                    CW_SASL_ERROR_NOT_AUTHORIZED);
-    g_clear_error (&error);
-  }
+  assert_juliet_login (f, TRUE, "SCRAM-SHA-256-PLUS", CW_SASL_HASH_SHA256, "p=" CB_TYPE ",,",
+                       NULL, CW_SASL_ERROR_NOT_AUTHORIZED);
   /* Binding data on a mechanism that has none. */
-  {
-    g_autoptr (CwSaslServer) server = fixture_server (f, TRUE, TRUE);
-    g_autoptr (TestClient) client = test_client_new (CW_SASL_HASH_SHA256, "n,,", "r0m30myr0m30",
-                                                     f->cb_data);
-
-    assert_failure (run_scram (server, "SCRAM-SHA-256", client, "juliet", &error), &error,
-                    CW_SASL_ERROR_NOT_AUTHORIZED);
-  }
+  assert_juliet_login (f, TRUE, "SCRAM-SHA-256", CW_SASL_HASH_SHA256, "n,,", f->cb_data,
+                       CW_SASL_ERROR_NOT_AUTHORIZED);
   /* -PLUS without "p=", "p=" without -PLUS, a type we did not offer. */
   assert_first_fails (f, TRUE, "SCRAM-SHA-256-PLUS", "n,,n=juliet,r=abc", 17,
                       CW_SASL_ERROR_MALFORMED_REQUEST);
