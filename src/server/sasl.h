@@ -57,7 +57,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwScramCredentials, cw_scram_credentials_free)
 /**
  * cw_scram_credentials_derive:
  * @password: UTF-8; normalised (an approximation of SASLprep, RFC 4013:
- *   NFKC and non-ASCII spaces mapped to U+0020) before hashing
+ *   non-ASCII spaces mapped to U+0020, the "commonly mapped to nothing"
+ *   characters removed, NFKC; control characters refused) before hashing
  * @salt: (nullable): NULL for 16 fresh random bytes
  * @iterations: 0 for CW_SCRAM_DEFAULT_ITERATIONS
  *

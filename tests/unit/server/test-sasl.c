@@ -182,6 +182,15 @@ fixture_lookup (const gchar *username, CwSaslHash hash, gpointer user_data)
   GPtrArray *creds = g_hash_table_lookup (f->accounts, username);
 
   f->lookups++;
+  /* A store that hands out keys of the wrong size. */
+  if (strcmp (username, "broken") == 0)
+    {
+      GPtrArray *juliet = g_hash_table_lookup (f->accounts, "juliet");
+      CwScramCredentials *bad = creds_copy (g_ptr_array_index (juliet, CW_SASL_HASH_SHA1));
+
+      bad->hash = hash;
+      return bad;
+    }
   if (creds == NULL || g_ptr_array_index (creds, hash) == NULL)
     return NULL;
   return creds_copy (g_ptr_array_index (creds, hash));
@@ -211,6 +220,10 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->cb_data = g_bytes_new_static ("0123456789abcdef0123456789abcdef", 32);
   fixture_add (f, "juliet", "r0m30myr0m30");
   fixture_add (f, "a,b=c", "pencil");
+  /* An account from before SHA-256: SHA-1 keys only. */
+  fixture_add (f, "nurse", "rosemary");
+  g_ptr_array_remove_index (g_hash_table_lookup (f->accounts, "nurse"), CW_SASL_HASH_SHA256);
+  g_ptr_array_add (g_hash_table_lookup (f->accounts, "nurse"), NULL);
 }
 
 static void
@@ -631,6 +644,67 @@ test_plain (Fixture *f, gconstpointer data)
                   CW_SASL_ERROR_NOT_AUTHORIZED);
   g_assert_cmpstr (error->message, ==, wrong_error->message);
   cw_sasl_server_free (server);
+}
+
+/* An account with SHA-1 keys only: SCRAM-SHA-1 and PLAIN work, and
+ * SCRAM-SHA-256 fails as for any wrong password. */
+static void
+test_sha1_only_account (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GBytes) good = plain_message ("", "nurse", "rosemary");
+  g_autoptr (GBytes) out = NULL;
+  g_autoptr (GError) error = NULL;
+
+  (void) data;
+  {
+    g_autoptr (CwSaslServer) server = fixture_server (f, TRUE, FALSE);
+    g_autoptr (TestClient) client = test_client_new (CW_SASL_HASH_SHA1, "n,,", "rosemary", NULL);
+
+    g_assert_cmpint (run_scram (server, "SCRAM-SHA-1", client, "nurse", &error), ==,
+                     CW_SASL_STEP_SUCCESS);
+    g_assert_no_error (error);
+  }
+  {
+    g_autoptr (CwSaslServer) server = fixture_server (f, TRUE, FALSE);
+    g_autoptr (TestClient) client = test_client_new (CW_SASL_HASH_SHA256, "n,,", "rosemary",
+                                                     NULL);
+
+    assert_failure (run_scram (server, "SCRAM-SHA-256", client, "nurse", &error), &error,
+                    CW_SASL_ERROR_NOT_AUTHORIZED);
+    g_clear_error (&error);
+  }
+  {
+    g_autoptr (CwSaslServer) server = fixture_server (f, TRUE, FALSE);
+
+    g_assert_cmpint (cw_sasl_server_start (server, "PLAIN", good, &out, &error), ==,
+                     CW_SASL_STEP_SUCCESS);
+    g_assert_no_error (error);
+    g_assert_cmpstr (cw_sasl_server_get_username (server), ==, "nurse");
+  }
+}
+
+/* Keys of the wrong size from the store are the server's problem: a
+ * temporary failure, not a wrong password. */
+static void
+test_broken_store (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GBytes) plain = plain_message ("", "broken", "whatever");
+  g_autoptr (GBytes) first = str_bytes ("n,,n=broken,r=abc");
+  g_autoptr (GBytes) out = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CwSaslServer) server = fixture_server (f, TRUE, FALSE);
+  g_autoptr (CwSaslServer) server2 = fixture_server (f, TRUE, FALSE);
+
+  (void) data;
+  g_test_expect_message ("chinwag-server", G_LOG_LEVEL_WARNING, "*credentials*unusable*");
+  assert_failure (cw_sasl_server_start (server, "SCRAM-SHA-256", first, &out, &error), &error,
+                  CW_SASL_ERROR_TEMPORARY_AUTH_FAILURE);
+  g_test_assert_expected_messages ();
+  g_clear_error (&error);
+  g_test_expect_message ("chinwag-server", G_LOG_LEVEL_WARNING, "*credentials*unusable*");
+  assert_failure (cw_sasl_server_start (server2, "PLAIN", plain, &out, &error), &error,
+                  CW_SASL_ERROR_TEMPORARY_AUTH_FAILURE);
+  g_test_assert_expected_messages ();
 }
 
 /* PLAIN is not offered without TLS, and refused with encryption-required. */
@@ -1184,6 +1258,8 @@ main (int argc, char **argv)
   ADD ("fail/wrong-password-unknown-user", test_scram_wrong_password_unknown_user);
   ADD ("plain/login", test_plain);
   ADD ("plain/needs-tls", test_plain_needs_tls);
+  ADD ("success/sha-1-only-account", test_sha1_only_account);
+  ADD ("fail/broken-store", test_broken_store);
   ADD ("plain/malformed", test_plain_malformed);
   ADD ("fail/not-offered", test_not_offered);
   ADD ("fail/replayed-nonce", test_replayed_nonce);
