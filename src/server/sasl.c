@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* CwSaslServer: which mechanisms to offer and one negotiation's state machine (SCRAM via scram.c, PLAIN). */
+/* CwSaslServer: the mechanisms to offer and one negotiation's state machine (SCRAM, PLAIN). */
 #include "config.h"
 #include "server/sasl.h"
 

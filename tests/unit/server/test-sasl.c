@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Tests for CwSaslServer and CwScramServer: RFC vectors, full exchanges against an independent client, hostile input. */
+/* CwSaslServer tests: RFC vectors, exchanges with independent clients, hostile input. */
 #include "config.h"
 
 #include <gio/gio.h>
@@ -906,7 +906,8 @@ test_garbage_final (Fixture *f, gconstpointer data)
 {
   static const gchar *const bad[] = {
     "", "garbage", "c=biws", "c=biws,r=x", "p=abc", "r=x,c=biws,p=abc", "c=biws,r=x,p=abc,x=y",
-    "c=***,r=NONCE,p=AAAA", "c=biws,r=NONCE,p=***", "c=biws,r=NONCE,p=", "c=biws,r=NONCE,1=2,p=AAAA",
+    "c=***,r=NONCE,p=AAAA", "c=biws,r=NONCE,p=***", "c=biws,r=NONCE,p=",
+    "c=biws,r=NONCE,1=2,p=AAAA",
     "c=biws,r=NONCE,p=AAAA", "c=YmlhcyBkYXRh,r=NONCE,p=AAAA", "c=biws,p=AAAA",
   };
 
@@ -1245,7 +1246,8 @@ main (int argc, char **argv)
   g_test_add_func ("/server/sasl/derive/fresh-salt", test_derive);
   g_test_add_func ("/server/sasl/derive/saslprep", test_derive_saslprep);
   g_test_add_func ("/server/sasl/conditions", test_conditions);
-#define ADD(path, fn) g_test_add ("/server/sasl/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+#define ADD(path, fn) \
+  g_test_add ("/server/sasl/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("mechanisms", test_mechanisms);
   for (guint i = 0; i < G_N_ELEMENTS (mech_cases); i++)
     {
