@@ -119,9 +119,9 @@ const gchar *const *cw_sasl_server_get_mechanisms (CwSaslServer *self);
 
 /**
  * cw_sasl_server_start:
- * @mechanism: what the client chose; one not offered fails with
- *   CW_SASL_ERROR_INVALID_MECHANISM (PLAIN on an unencrypted stream:
- *   CW_SASL_ERROR_ENCRYPTION_REQUIRED)
+ * @mechanism: (nullable): what the client chose; one not offered, or NULL
+ *   (no mechanism attribute), fails with CW_SASL_ERROR_INVALID_MECHANISM
+ *   (PLAIN on an unencrypted stream: CW_SASL_ERROR_ENCRYPTION_REQUIRED)
  * @initial_response: (nullable): the decoded initial response; NULL when
  *   the client sent none, an empty GBytes for "="
  * @out: (out) (transfer full) (nullable): the challenge for CONTINUE, the

@@ -285,7 +285,7 @@ cw_scram_credentials_check_password (const CwScramCredentials *creds, const gcha
   guint8 server_key[CW_SCRAM_MAX_HASH_SIZE];
   gboolean ok;
 
-  g_return_val_if_fail (cw_scram_credentials_valid (creds, creds->hash), FALSE);
+  g_return_val_if_fail (creds != NULL && cw_scram_credentials_valid (creds, creds->hash), FALSE);
   g_return_val_if_fail (password != NULL, FALSE);
 
   prepared = cw_scram_saslprep (password);

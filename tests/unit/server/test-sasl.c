@@ -769,6 +769,15 @@ test_not_offered (Fixture *f, gconstpointer data)
                       CW_SASL_ERROR_INVALID_MECHANISM);
       g_assert_null (out);
     }
+  /* <auth/> without a mechanism attribute. */
+  {
+    g_autoptr (CwSaslServer) server = fixture_server (f, TRUE, FALSE);
+    g_autoptr (GBytes) out = NULL;
+    g_autoptr (GError) error = NULL;
+
+    assert_failure (cw_sasl_server_start (server, NULL, NULL, &out, &error), &error,
+                    CW_SASL_ERROR_INVALID_MECHANISM);
+  }
 }
 
 /* Starts SCRAM-SHA-256 for juliet; returns the server-first-message. */
