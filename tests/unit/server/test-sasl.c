@@ -256,6 +256,8 @@ str_bytes (const gchar *s)
   return g_bytes_new (s, strlen (s));
 }
 
+static GBytes *start_juliet (CwSaslServer *server, TestClient *client, const gchar *cnonce);
+
 /* Runs a SCRAM exchange; returns the step of the last call made. */
 static CwSaslStep
 run_scram (CwSaslServer *server, const gchar *mech, TestClient *client, const gchar *saslname,
@@ -590,6 +592,16 @@ test_scram_wrong_password_unknown_user (Fixture *f, gconstpointer data)
       g_assert_null (cw_sasl_server_get_username (server));
     }
   g_assert_cmpstr (salt1, ==, salt2);
+  {
+    g_autoptr (CwSaslServer) server = fixture_server (f, FALSE, FALSE);
+    g_autoptr (TestClient) probe = test_client_new (CW_SASL_HASH_SHA256, "n,,", "nope", NULL);
+    g_autoptr (GBytes) server_first = start_juliet (server, probe, "xyz");
+    g_autofree gchar *sf = bytes_str (server_first);
+
+    /* A real account's challenge has the same shape. */
+    g_assert_cmpuint (strlen (strstr (sf, ",s=")), ==, strlen (salt1));
+    g_assert_true (g_str_has_suffix (sf, ",i=4096"));
+  }
   {
     g_autoptr (CwSaslServer) server = fixture_server (f, FALSE, FALSE);
     g_autoptr (TestClient) client = test_client_new (CW_SASL_HASH_SHA256, "n,,", "nope", NULL);
