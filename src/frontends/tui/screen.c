@@ -305,22 +305,33 @@ title_text (CwTuiModel *model)
   return g_string_free (title, FALSE);
 }
 
+/* "[away: lunch] [2:bob@h2] [Act: 3(1)] | notice": our presence, the window
+ * shown, the others with unread messages, and the last notice. */
 static gchar *
 status_text (CwTuiModel *model)
 {
   GString *bar = g_string_new (NULL);
+  CwTuiWindow *current = cw_tui_model_current (model);
+  g_autofree gchar *message = cw_tui_truncate (model->own_message, 20);
+  gboolean act = FALSE;
 
-  g_string_append_printf (bar, "[%s%s%s]", model->own_status,
-                          *model->own_message != '\0' ? ": " : "", model->own_message);
+  g_string_append_printf (bar, "[%s%s%s] [%u:%s]", model->own_status, *message != '\0' ? ": " : "",
+                          message, model->current + 1,
+                          current->peer != NULL ? current->peer : _("status"));
   for (guint i = 0; i < model->windows->len; i++)
     {
       CwTuiWindow *w = model->windows->pdata[i];
-      const gchar *name = w->peer != NULL ? w->peer : _("status");
 
-      g_string_append_printf (bar, i == model->current ? " [%u:%s]" : " %u:%s", i + 1, name);
-      if (w->unread > 0)
-        g_string_append_printf (bar, "(%u)", w->unread);
+      if (w->unread == 0)
+        continue;
+      if (!act)
+        /* TRANSLATORS: the windows with unread messages, in the status bar */
+        g_string_append_printf (bar, " [%s: ", _("Act"));
+      g_string_append_printf (bar, "%s%u(%u)", act ? "," : "", i + 1, w->unread);
+      act = TRUE;
     }
+  if (act)
+    g_string_append_c (bar, ']');
   if (model->notice != NULL)
     g_string_append_printf (bar, " | %s", model->notice);
   return g_string_free (bar, FALSE);

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "dbus/dbus-api.h"
 #include "frontends/tui/command.h"
 #include "frontends/tui/input.h"
 #include "frontends/tui/model.h"
@@ -185,10 +186,7 @@ on_history_loaded (GObject *source, GAsyncResult *result, gpointer data)
 
   if (!cw_chinwag1_call_get_history_finish (CW_CHINWAG1 (source), &messages, result, &error))
     {
-      if (report (call->tui, error) && index >= 0
-          && ((CwTuiWindow *) model->windows->pdata[index])->lines->len == 0)
-        cw_tui_model_close_window (model, (guint) index); /* nobody by that name */
-      if (index >= 0 && index < (gint) model->windows->len)
+      if (report (call->tui, error) && index >= 0)
         ((CwTuiWindow *) model->windows->pdata[index])->history_requested = FALSE;
       return;
     }
@@ -279,8 +277,18 @@ on_message_sent (GObject *source, GAsyncResult *result, gpointer data)
 
   if (!cw_chinwag1_call_send_message_finish (CW_CHINWAG1 (source), &id, result, &error))
     {
-      if (report (call->tui, error))
-        cw_tui_model_set_message_state (call->tui->model, call->temp_id, "failed");
+      gboolean unknown = g_error_matches (error, CW_DBUS_ERROR, CW_DBUS_ERROR_UNKNOWN_PEER);
+      CwTuiModel *model = call->tui->model;
+      gint index = cw_tui_model_find_window (model, call->peer);
+      CwTuiPeer *peer = cw_tui_model_find_peer (model, call->peer);
+
+      if (!report (call->tui, error))
+        return;
+      cw_tui_model_set_message_state (model, call->temp_id, "failed");
+      /* nobody by that name, and never was: no window for them */
+      if (unknown && index > 0 && (peer == NULL || !peer->present)
+          && cw_tui_model_oldest_id (model, call->peer) == 0)
+        cw_tui_model_close_window (model, (guint) index);
       return;
     }
   cw_tui_model_set_message_id (call->tui->model, call->temp_id, id);
@@ -460,7 +468,7 @@ handle_key (CwTui *tui, const CwTuiKey *key)
         cw_tui_model_set_notice (tui->model, _("There is no window %u"), key->c);
       break;
     case CW_TUI_KEY_REDRAW: cw_tui_screen_invalidate (tui->screen); break;
-    case CW_TUI_KEY_RESIZE: cw_tui_screen_resize (tui->screen); break;
+    case CW_TUI_KEY_RESIZE: break; /* curses has the new size already: just redraw */
     case CW_TUI_KEY_QUIT: g_main_loop_quit (tui->loop); break;
     default:
       if (cw_tui_input_handle_key (tui->input, key) && key->type != CW_TUI_KEY_LEFT
@@ -624,6 +632,7 @@ gint
 cw_tui_run (CwChinwag1 *proxy)
 {
   CwTui tui = { .proxy = proxy };
+  GQuark errors G_GNUC_UNUSED = CW_DBUS_ERROR; /* maps chinwagd's D-Bus errors to codes */
   g_autofree gchar *owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (proxy));
   guint sources[6];
 
