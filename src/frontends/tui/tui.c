@@ -438,7 +438,7 @@ complete (CwTui *tui)
   else
     candidates = cw_tui_model_complete_peer (tui->model, word);
   if (!cw_tui_input_complete (tui->input, candidates))
-    cw_tui_model_set_notice (tui->model, _("No peer starts with “%s”"), word);
+    cw_tui_model_set_notice (tui->model, _("Nothing matches “%s”"), word);
 }
 
 static void
