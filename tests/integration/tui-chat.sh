@@ -15,26 +15,9 @@ lab_up 2
 
 A=root@h1 B=root@h2
 IFACE=im.chinwag.Chinwag1
-rt() { echo "$LAB_STATE/hosts/$1/rt"; } # HOST: its XDG_RUNTIME_DIR
-for h in h1 h2; do
-	mkdir -p -m 700 "$(rt $h)" "$LAB_STATE/hosts/$h/home"
-done
-henv() { # HOST: the environment chinwag runs in on HOST (no session bus)
-	echo "-u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR=$(rt "$1") HOME=$LAB_STATE/hosts/$1/home" \
-		"XDG_DATA_HOME=$LAB_STATE/hosts/$1/home/data CHINWAGD=$CHINWAGD"
-}
-c() { # HOST ARG...: a chinwag command on HOST
-	_c_h=$1
-	shift
-	# shellcheck disable=SC2046
-	lab exec "$_c_h" env $(henv "$_c_h") timeout -k 2 40 "$CHINWAG" "$@"
-}
-bus() { echo "unix:path=$(rt "$1")/chinwag/bus"; }
-daemon_pid() { # HOST: the pid of whoever owns the name on HOST's private bus
-	dbus-send --bus="$(bus "$1")" --print-reply --dest=org.freedesktop.DBus / \
-		org.freedesktop.DBus.GetConnectionUnixProcessID string:$IFACE 2>/dev/null |
-		sed -n 's/^ *uint32 //p'
-}
+cwp_up h1 h2
+c() { cwp "$@"; }
+bus() { cwp_bus "$@"; }
 
 # --- tmux: a server of our own on its own socket, killed (only it) at exit ------------------
 TSOCK=$LAB_STATE/tmux.sock
@@ -55,12 +38,13 @@ see() { # FIXED-STRING DESCRIPTION: wait for it on screen, then check
 
 like "$(c h1 info)" "*name	$A*" "chinwagd runs on h1 (private bus, activated)"
 like "$(c h2 info)" "*name	$B*" "chinwagd runs on h2"
-lab spawn h2 json env $(henv h2) "$CHINWAG" watch --json >/dev/null
+# shellcheck disable=SC2046
+lab spawn h2 json env $(cwp_env h2) "$CHINWAG" watch --json >/dev/null
 json_has() { grep -Fq "$1" "$(lab_log h2 json)"; }
 
 # shellcheck disable=SC2046
 lab exec h1 env TMUX= tmux -u -f /dev/null -S "$TSOCK" new-session -d -s tui -x 80 -y 24 \
-	"env $(henv h1) LC_ALL=C.UTF-8 $CHINWAG; echo \$? >$RC"
+	"env $(cwp_env h1) LC_ALL=C.UTF-8 $CHINWAG; echo \$? >$RC"
 
 # --- start: the status window, the roster, the peer appears -------------------------------
 see "Welcome to chinwag" "the chat window starts in a terminal, in the status window"
@@ -151,7 +135,7 @@ t resize-window -t tui -x 80 -y 24
 see "- $B" "back at 80x24 the roster pane returns"
 
 # --- the daemon dies and comes back --------------------------------------------------------------
-pid1=$(daemon_pid h1)
+pid1=$(cwp_daemon_pid h1)
 kill "$pid1"
 see "chinwagd went away — reconnecting" "killing chinwagd ($pid1) is noticed"
 like "$(c h1 info)" "*name	$A*" "chinwagd starts again (activated by the next command)"
