@@ -144,6 +144,21 @@ see "- $B" "... and reloads the roster ($B still dnd)"
 type_line "after the restart"
 see "<me> after the restart ✓✓" "a message after the restart is delivered (signals re-attached)"
 
+# --- history on opening a window, scrollback -------------------------------------------------
+type_line "/close"
+see "[1:status]" "/close closes the chat window"
+type_line "/msg $B"
+see "<me> hello from the tui ✓✓" "opening it again loads the conversation from the history"
+for i in 01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25; do
+	c h2 send "$A" "line $i" >/dev/null
+done
+see "<$B> line 25" "25 more lines from $B arrive"
+t send-keys -t tui PPage
+see "<$B> line 01" "PgUp scrolls back to older lines"
+check "... and the newest is out of sight" sh -c "! tmux -S '$TSOCK' capture-pane -p -t tui | grep -Fq 'line 25'"
+t send-keys -t tui NPage
+see "<$B> line 25" "PgDn comes back to the newest"
+
 # --- quit -------------------------------------------------------------------------------------------
 type_line "/quit"
 wait_until 10 test -s "$RC"
