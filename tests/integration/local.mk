@@ -15,6 +15,7 @@ CW_INTEGRATION_TESTS += tests/integration/dbus-api.sh
 CW_INTEGRATION_TESTS += tests/integration/cli-chat.sh
 # Needs no lab and no root.
 CW_INTEGRATION_TESTS += tests/integration/gateway-config.sh
+CW_INTEGRATION_TESTS += tests/integration/gateway-admin.sh
 TESTS += $(CW_INTEGRATION_TESTS)
 EXTRA_DIST += $(CW_INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/rawpeer.py tests/integration/dbus-raw.py \
 	tests/lab/lab.sh tests/lab/README.md
