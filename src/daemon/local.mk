@@ -16,6 +16,13 @@ src_chinwagd_CPPFLAGS = $(AM_CPPFLAGS) -DCW_SYSCONFDIR=\""$(sysconfdir)"\" \
 	-DG_LOG_DOMAIN=\"chinwagd\"
 src_chinwagd_LDADD = $(CW_DAEMON_LIBS) $(CW_DBUS_LIBS)
 
+# chinwagctl: the gateway's accounts (chinwagctl(8)).
+sbin_PROGRAMS += src/chinwagctl
+src_chinwagctl_SOURCES = src/daemon/admin.c
+src_chinwagctl_CPPFLAGS = $(AM_CPPFLAGS) $(SODIUM_CFLAGS) -DCW_SYSCONFDIR=\""$(sysconfdir)"\" \
+	-DG_LOG_DOMAIN=\"chinwagctl\"
+src_chinwagctl_LDADD = $(CW_DAEMON_LIBS) $(CW_STORE_LIBS) $(CW_SERVER_LIBS)
+
 # The commented example configuration (chinwag.conf(5)).
 exampledir = $(docdir)/examples
 dist_example_DATA = data/chinwag.conf

@@ -220,6 +220,7 @@ lab_dump() {
 #   cw_stop h1 [SIG]
 CHINWAGD=${CHINWAGD:-${top_builddir:-$top_srcdir}/src/chinwagd}
 CHINWAG=${CHINWAG:-${top_builddir:-$top_srcdir}/src/chinwag}
+CHINWAGCTL=${CHINWAGCTL:-${top_builddir:-$top_srcdir}/src/chinwagctl}
 TAB=$(printf '\t')
 
 cw_require() {

@@ -20,6 +20,7 @@ CW_INTEGRATION_TESTS += tests/integration/gateway-config.sh
 # without prosody, openssl or python3-slixmpp
 CW_INTEGRATION_TESTS += tests/integration/gw-prosody.sh
 CW_INTEGRATION_TESTS += tests/integration/tui-chat.sh
+CW_INTEGRATION_TESTS += tests/integration/gateway-admin.sh
 TESTS += $(CW_INTEGRATION_TESTS)
 EXTRA_DIST += $(CW_INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/rawpeer.py tests/integration/dbus-raw.py \
 	tests/integration/xmpp_scenarios.py tests/integration/xmpp_client.py \
