@@ -194,8 +194,8 @@ test_no_version (Fixture *f, gconstpointer data)
 static void
 test_tls_required_features (Fixture *f, gconstpointer data)
 {
-  g_autofree gchar *cert = g_test_build_filename (G_TEST_DIST, "..", "..", "data", "gateway", "cert.pem", NULL);
-  g_autofree gchar *key = g_test_build_filename (G_TEST_DIST, "..", "..", "data", "gateway", "key.pem", NULL);
+  g_autofree gchar *cert = g_test_build_filename (G_TEST_DIST, "tests", "data", "gateway", "cert.pem", NULL);
+  g_autofree gchar *key = g_test_build_filename (G_TEST_DIST, "tests", "data", "gateway", "key.pem", NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (GTlsCertificate) certificate = g_tls_certificate_new_from_files (cert, key, &error);
   g_autofree gchar *features = NULL;
