@@ -68,6 +68,13 @@ start_tls (CwC2sSession *self)
       cw_c2s_session_abort (self);
       return;
     }
+  if (self->direct_tls)
+    {
+      /* XEP-0368 §3: Direct TLS clients offer ALPN "xmpp-client". */
+      static const gchar *const alpn[] = { "xmpp-client", NULL };
+
+      g_tls_connection_set_advertised_protocols (G_TLS_CONNECTION (tls), alpn);
+    }
   g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, self->cancellable,
                                     handshake_cb, g_object_ref (self));
 }

@@ -200,6 +200,12 @@ cw_gateway_new (const CwGatewayOptions *options, GError **error)
     cw_server_limits_init_default (&self->limits);
   if (!load_certificate (self, options, error))
     return NULL;
+  if (self->certificate == NULL && !options->tls_optional)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("TLS is required but no certificate is configured"));
+      return NULL;
+    }
   for (guint i = 0; i < options->n_listeners; i++)
     {
       CwGatewayListener l = options->listeners[i];

@@ -11,7 +11,7 @@
 #     unoffered mechanism, wrong SCRAM proofs (throttled, then cut off),
 #     oversized stanzas before and after auth, a spoofed 'from', a resource
 #     conflict, a client that never finishes negotiating, a silent client
-#     found dead by the server's pings
+#     found dead by the server's pings, too many connections from one address
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 PY=/usr/bin/python3
@@ -97,13 +97,18 @@ is "$(raw spoofed-from)" "from user1@localhost/spoof (sender)" "a spoofed 'from'
 is "$(raw conflict)" "old session: stream-error conflict" "a second bind of the same resource replaces the first"
 
 # ---- timers (a second gateway with short ones) -----------------------------------
-start_harness fast --negotiation-timeout-ms 1000 --ping-interval-ms 1000 --ping-timeout-ms 1000
+start_harness fast --negotiation-timeout-ms 1000 --ping-interval-ms 1000 --ping-timeout-ms 1000 \
+	--max-per-address 3
 # shellcheck disable=SC2154
 is "$(with_timeout 30 $RAW "$fast_c2s" "$CA" timeout)" "stream-error connection-timeout after 1s" \
 	"a client that never finishes negotiating is cut after 1 s"
 is "$(with_timeout 30 $RAW "$fast_c2s" "$CA" server-ping)" \
 	"answered one ping, then connection-timeout after 1s" \
 	"the server pings idle clients and drops one that stops answering"
+
+is "$(with_timeout 30 $RAW "$fast_c2s" "$CA" per-address)" "fourth connection closed" \
+	"connections per address are capped (3 here)"
+like "$(client login SCRAM-SHA-256 direct)" "bound *" "meanwhile the other gateway still serves"
 
 # ---- the gateway survived it all -------------------------------------------------
 is "$(client login SCRAM-SHA-256 starttls)" "bound user1@localhost/starttls" "the gateway still serves logins"

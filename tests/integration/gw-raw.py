@@ -253,6 +253,22 @@ def s_server_ping():
     return 'answered one ping, then %s after %ds' % (err, round(time.monotonic() - start))
 
 
+def s_per_address():
+    # The harness allows 3 connections per address: the 4th is refused
+    # before any XML, while the first three still negotiate.
+    held = [Raw() for _ in range(3)]
+    for r in held:
+        r.send(HEADER % DOMAIN)
+        r.expect(r'<stream:features>')
+    extra = Raw()
+    try:
+        extra.send(HEADER % DOMAIN)
+        extra.expect(r'<stream:features>', 5)
+        return 'fourth connection accepted'
+    except (Closed, ConnectionResetError):
+        return 'fourth connection closed'
+
+
 def main():
     try:
         print(globals()['s_' + SCENARIO.replace('-', '_')]())
