@@ -275,7 +275,7 @@ send_failure_cb (gpointer user_data)
   g_autoptr (CwElement) failure = cw_element_new ("failure", CW_NS_SASL);
 
   self->pause_timer = 0;
-  cw_element_add (failure, g_object_get_data (G_OBJECT (self), "cw-sasl-condition"), CW_NS_SASL);
+  cw_element_add (failure, self->sasl_condition, CW_NS_SASL);
   cw_c2s_session_send (self, failure);
   new_sasl_server (self);
   if (limits->max_auth_failures > 0 && self->auth_failures >= limits->max_auth_failures)
@@ -294,7 +294,7 @@ sasl_failed (CwC2sSession *self, const GError *error)
   CwSaslError code = error->domain == CW_SASL_ERROR ? error->code : CW_SASL_ERROR_TEMPORARY_AUTH_FAILURE;
   guint delay = 0;
 
-  g_object_set_data (G_OBJECT (self), "cw-sasl-condition", (gpointer) cw_sasl_error_to_condition (code));
+  self->sasl_condition = cw_sasl_error_to_condition (code);
   if (code == CW_SASL_ERROR_NOT_AUTHORIZED)
     {
       self->auth_failures++;

@@ -37,6 +37,7 @@ struct _CwC2sSession
   GBytes *cb_data;            /* owned, nullable: channel binding data */
   const gchar *cb_type;       /* static */
   guint auth_failures;
+  const gchar *sasl_condition; /* static: the <failure/> waiting to be sent */
   guint negotiation_timer; /* source id */
   guint pause_timer;       /* source id: rate limit or auth delay */
   gint64 last_activity;

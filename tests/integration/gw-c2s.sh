@@ -67,8 +67,9 @@ is "$(raw right-proof)" "success" "a raw SCRAM-SHA-256 exchange with the right p
 
 # ---- stanzas -------------------------------------------------------------------
 is "$(client message)" "from user1@localhost/a body hello b" "a message between two accounts"
-is "$(client bare)" "one to both two to both
-normal to user2@localhost one got 0" "to a bare JID: chat to both top resources, normal to the highest only"
+is "$(client bare)" "one saw user2@localhost/one user2@localhost/two
+one to both two to both
+normal to user2@localhost one got 0" "own presence reaches all own resources; to a bare JID: chat to both top resources, normal to the highest only"
 is "$(client ping)" "server pong True
 client pong True
 offline error service-unavailable" "ping the server, another client, and a resource that is gone"
