@@ -2,6 +2,7 @@
 /* Tests for CwSaslServer and CwScramServer: RFC vectors, full exchanges against an independent client, hostile input. */
 #include "config.h"
 
+#include <gio/gio.h>
 #include <string.h>
 
 #include "server/sasl.h"
@@ -860,73 +861,54 @@ test_garbage_final (Fixture *f, gconstpointer data)
     }
 }
 
+/* Juliet logs in with her password through @mech with @gs2 header and
+ * @cb_data in c=; @code -1 for success, else the failure expected. */
+static void
+assert_juliet_login (Fixture *f, gboolean bind, const gchar *mech, CwSaslHash hash,
+                     const gchar *gs2, GBytes *cb_data, gint code)
+{
+  g_autoptr (CwSaslServer) server = fixture_server (f, TRUE, bind);
+  g_autoptr (TestClient) client = test_client_new (hash, gs2, "r0m30myr0m30", cb_data);
+  g_autoptr (GError) error = NULL;
+  CwSaslStep step = run_scram (server, mech, client, "juliet", &error);
+
+  if (code < 0)
+    {
+      g_assert_no_error (error);
+      g_assert_cmpint (step, ==, CW_SASL_STEP_SUCCESS);
+    }
+  else
+    assert_failure (step, &error, code);
+}
+
 /* "y" says: I can bind, but you cannot. We offered -PLUS, so the offer was
  * tampered with (RFC 5802 §6). Without -PLUS on offer, "y" is fine. */
 static void
 test_downgrade (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-
   (void) data;
   assert_first_fails (f, TRUE, "SCRAM-SHA-256", "y,,n=juliet,r=abc", 17,
                       CW_SASL_ERROR_MALFORMED_REQUEST);
-  {
-    g_autoptr (CwSaslServer) server = fixture_server (f, TRUE, FALSE);
-    g_autoptr (TestClient) client = test_client_new (CW_SASL_HASH_SHA256, "y,,", "r0m30myr0m30",
-                                                     NULL);
-
-    g_assert_cmpint (run_scram (server, "SCRAM-SHA-256", client, "juliet", &error), ==,
-                     CW_SASL_STEP_SUCCESS);
-    g_assert_no_error (error);
-  }
+  assert_juliet_login (f, FALSE, "SCRAM-SHA-256", CW_SASL_HASH_SHA256, "y,,", NULL, -1);
   /* Offered, but the client does not bind: plain SCRAM with "n" works. */
-  {
-    g_autoptr (CwSaslServer) server = fixture_server (f, TRUE, TRUE);
-    g_autoptr (TestClient) client = test_client_new (CW_SASL_HASH_SHA1, "n,,", "r0m30myr0m30",
-                                                     NULL);
-
-    g_assert_cmpint (run_scram (server, "SCRAM-SHA-1", client, "juliet", &error), ==,
-                     CW_SASL_STEP_SUCCESS);
-    g_assert_no_error (error);
-  }
+  assert_juliet_login (f, TRUE, "SCRAM-SHA-1", CW_SASL_HASH_SHA1, "n,,", NULL, -1);
 }
 
 static void
 test_channel_binding_mismatch (Fixture *f, gconstpointer data)
 {
   g_autoptr (GBytes) other = g_bytes_new_static ("0123456789abcdef0123456789abcdeX", 32);
-  g_autoptr (GError) error = NULL;
 
   (void) data;
   /* A man in the middle has another TLS channel, so other binding data. */
-  {
-    g_autoptr (CwSaslServer) server = fixture_server (f, TRUE, TRUE);
-    g_autoptr (TestClient) client = test_client_new (CW_SASL_HASH_SHA256, "p=" CB_TYPE ",,",
-                                                     "r0m30myr0m30", other);
-
-    assert_failure (run_scram (server, "SCRAM-SHA-256-PLUS", client, "juliet", &error), &error,
-                    CW_SASL_ERROR_NOT_AUTHORIZED);
-    g_clear_error (&error);
-  }
+  assert_juliet_login (f, TRUE, "SCRAM-SHA-256-PLUS", CW_SASL_HASH_SHA256, "p=" CB_TYPE ",,",
+                       other, CW_SASL_ERROR_NOT_AUTHORIZED);
   /* The data left out of c= although "p=" was sent. */
-  {
-    g_autoptr (CwSaslServer) server = fixture_server (f, TRUE, TRUE);
-    g_autoptr (TestClient) client = test_client_new (CW_SASL_HASH_SHA256, "p=" CB_TYPE ",,",
-                                                     "r0m30myr0m30", NULL);
-
-    assert_failure (run_scram (server, "SCRAM-SHA-256-PLUS", client, "juliet", &error), &error,
-                    CW_SASL_ERROR_NOT_AUTHORIZED);
-    g_clear_error (&error);
-  }
+  assert_juliet_login (f, TRUE, "SCRAM-SHA-256-PLUS", CW_SASL_HASH_SHA256, "p=" CB_TYPE ",,",
+                       NULL, CW_SASL_ERROR_NOT_AUTHORIZED);
   /* Binding data on a mechanism that has none. */
-  {
-    g_autoptr (CwSaslServer) server = fixture_server (f, TRUE, TRUE);
-    g_autoptr (TestClient) client = test_client_new (CW_SASL_HASH_SHA256, "n,,", "r0m30myr0m30",
-                                                     f->cb_data);
-
-    assert_failure (run_scram (server, "SCRAM-SHA-256", client, "juliet", &error), &error,
-                    CW_SASL_ERROR_NOT_AUTHORIZED);
-  }
+  assert_juliet_login (f, TRUE, "SCRAM-SHA-256", CW_SASL_HASH_SHA256, "n,,", f->cb_data,
+                       CW_SASL_ERROR_NOT_AUTHORIZED);
   /* -PLUS without "p=", "p=" without -PLUS, a type we did not offer. */
   assert_first_fails (f, TRUE, "SCRAM-SHA-256-PLUS", "n,,n=juliet,r=abc", 17,
                       CW_SASL_ERROR_MALFORMED_REQUEST);
@@ -1036,6 +1018,146 @@ test_calls_out_of_order (Fixture *f, gconstpointer data)
   }
 }
 
+/* ---- a client from another codebase ------------------------------------ */
+
+typedef struct
+{
+  const gchar *mech;
+  const gchar *user;
+  const gchar *password;
+  const gchar *authzid;
+  const gchar *cb_hex;
+  const gchar *logged_in; /* NULL: the login fails with @code */
+  CwSaslError code;
+} PyCase;
+
+#define CB_HEX "0102746c732d756e69717565ff"
+
+static const PyCase py_cases[] = {
+  { "SCRAM-SHA-256", "juliet", "r0m30myr0m30", "", CB_HEX, "juliet" },
+  { "SCRAM-SHA-1", "Juliet", "r0m30myr0m30", "", CB_HEX, "juliet" },
+  { "SCRAM-SHA-256-PLUS", "juliet", "r0m30myr0m30", "", CB_HEX, "juliet" },
+  { "SCRAM-SHA-1-PLUS", "juliet", "r0m30myr0m30", "juliet@" DOMAIN, CB_HEX, "juliet" },
+  { "SCRAM-SHA-256", "a,b=c", "pencil", "", CB_HEX, "a,b=c" },
+  { "SCRAM-SHA-256", "juliet", "wrong", "", CB_HEX, NULL, CW_SASL_ERROR_NOT_AUTHORIZED },
+  { "SCRAM-SHA-1-PLUS", "romeo", "r0m30myr0m30", "", CB_HEX, NULL, CW_SASL_ERROR_NOT_AUTHORIZED },
+  { "SCRAM-SHA-256-PLUS", "juliet", "r0m30myr0m30", "", "0102", NULL,
+    CW_SASL_ERROR_NOT_AUTHORIZED },
+  { "SCRAM-SHA-256", "juliet", "r0m30myr0m30", "", "y:" CB_HEX, NULL,
+    CW_SASL_ERROR_MALFORMED_REQUEST },
+  { "SCRAM-SHA-256", "juliet", "r0m30myr0m30", "romeo@" DOMAIN, CB_HEX, NULL,
+    CW_SASL_ERROR_INVALID_AUTHZID },
+};
+
+/* Debian's interpreter first: python3-slixmpp is installed for it, and a
+ * python3 earlier in PATH (a virtualenv) may not have it. */
+static gchar *
+find_python (void)
+{
+  if (g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
+    return g_strdup ("/usr/bin/python3");
+  return g_find_program_in_path ("python3");
+}
+
+/* NULL at the end of the output. */
+static GBytes *
+read_b64_line (GDataInputStream *in)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *line = g_data_input_stream_read_line (in, NULL, NULL, &error);
+  gsize len = 0;
+  guint8 *data;
+
+  g_assert_no_error (error);
+  if (line == NULL)
+    return NULL;
+  data = g_base64_decode (line, &len);
+  return g_bytes_new_take (data, len);
+}
+
+static void
+write_b64_line (GOutputStream *out, GBytes *msg)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *b64 = g_base64_encode (g_bytes_get_data (msg, NULL), g_bytes_get_size (msg));
+  g_autofree gchar *line = g_strconcat (b64, "\n", NULL);
+
+  g_assert_true (g_output_stream_write_all (out, line, strlen (line), NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* @data: an index into py_cases, plus G_N_ELEMENTS (py_cases) for the
+ * script's own hashlib client instead of slixmpp's. */
+static void
+test_python_client (Fixture *f, gconstpointer data)
+{
+  guint index = GPOINTER_TO_UINT (data);
+  const PyCase *c = &py_cases[index % G_N_ELEMENTS (py_cases)];
+  const gchar *impl = index < G_N_ELEMENTS (py_cases) ? "slixmpp" : "hashlib";
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autofree gchar *python = find_python ();
+  g_autofree gchar *script = g_test_build_filename (G_TEST_DIST, "tests", "unit", "server",
+                                                    "scram-client.py", NULL);
+  g_autoptr (GBytes) tls_unique = g_bytes_new_static ("\x01\x02tls-unique\xff", 13);
+  CwSaslServerConfig config = { fixture_lookup, f, DOMAIN, TRUE, "tls-unique", tls_unique };
+  g_autoptr (CwSaslServer) server = cw_sasl_server_new (&config);
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GDataInputStream) in = NULL;
+  g_autoptr (GBytes) first = NULL;
+  g_autoptr (GBytes) server_first = NULL;
+  g_autoptr (GBytes) final = NULL;
+  g_autoptr (GBytes) server_final = NULL;
+  g_autoptr (GError) error = NULL;
+  CwSaslStep step;
+
+  if (python == NULL)
+    {
+      g_test_skip ("no python3");
+      return;
+    }
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE
+                                        | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_setenv (launcher, "CW_SCRAM_CLIENT", impl, TRUE);
+  proc = g_subprocess_launcher_spawn (launcher, &error, python, script, c->mech, c->user,
+                                      c->password, c->authzid, c->cb_hex, NULL);
+  g_assert_no_error (error);
+  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+  first = read_b64_line (in);
+  if (first == NULL)
+    {
+      g_assert_true (g_subprocess_wait (proc, NULL, NULL));
+      g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 77);
+      g_test_skip ("no python3-slixmpp");
+      return;
+    }
+  step = cw_sasl_server_start (server, c->mech, first, &server_first, &error);
+  if (step == CW_SASL_STEP_CONTINUE)
+    {
+      write_b64_line (g_subprocess_get_stdin_pipe (proc), server_first);
+      final = read_b64_line (in);
+      g_assert_nonnull (final);
+      step = cw_sasl_server_step (server, final, &server_final, &error);
+    }
+  if (c->logged_in != NULL)
+    {
+      g_assert_no_error (error);
+      g_assert_cmpint (step, ==, CW_SASL_STEP_SUCCESS);
+      write_b64_line (g_subprocess_get_stdin_pipe (proc), server_final);
+      /* Exit 0: the client verified our server signature. */
+      g_assert_true (g_subprocess_wait_check (proc, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (cw_sasl_server_get_username (server), ==, c->logged_in);
+    }
+  else
+    {
+      assert_failure (step, &error, c->code);
+      g_assert_true (g_output_stream_close (g_subprocess_get_stdin_pipe (proc), NULL, NULL));
+      g_assert_true (g_subprocess_wait (proc, NULL, NULL));
+      g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 2);
+      g_assert_null (cw_sasl_server_get_username (server));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1073,5 +1195,15 @@ main (int argc, char **argv)
   ADD ("authzid", test_authzid);
   ADD ("fail/out-of-order", test_calls_out_of_order);
 #undef ADD
+  for (guint i = 0; i < 2 * G_N_ELEMENTS (py_cases); i++)
+    {
+      guint n = G_N_ELEMENTS (py_cases);
+      g_autofree gchar *path = g_strdup_printf ("/server/sasl/python/%s/%u-%s",
+                                                i < n ? "slixmpp" : "hashlib", i % n,
+                                                py_cases[i % n].mech);
+
+      g_test_add (path, Fixture, GUINT_TO_POINTER (i), fixture_setup, test_python_client,
+                  fixture_teardown);
+    }
   return g_test_run ();
 }
