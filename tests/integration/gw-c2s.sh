@@ -3,7 +3,7 @@
 # gw-c2s.sh - the gateway's client server (gw-harness, accounts user1..user3 /
 # "secret") against real slixmpp clients and a raw hostile client, on loopback:
 #   - SCRAM-SHA-256 and SCRAM-SHA-1 over STARTTLS and over Direct TLS, PLAIN
-#     inside TLS; features before TLS are STARTTLS (required) only
+#     inside TLS, SCRAM-SHA-256-PLUS (tls-server-end-point, TLS 1.2); features before TLS are STARTTLS (required) only
 #   - messages between accounts, to a bare JID with two resources (chat to
 #     all top-priority resources, normal to the highest), ping both ways,
 #     disco and version of the server
@@ -64,6 +64,8 @@ is "$(raw features-before-tls)" "starttls-required mechanisms=none" \
 like "$(raw features-after-tls)" "mechanisms SCRAM-SHA-256* SCRAM-SHA-1 PLAIN" \
 	"after TLS: SCRAM-SHA-256, SCRAM-SHA-1 and PLAIN"
 is "$(raw right-proof)" "success" "a raw SCRAM-SHA-256 exchange with the right proof succeeds"
+is "$(raw plus-server-end-point)" "right binding success, wrong binding not-authorized" \
+	"SCRAM-SHA-256-PLUS over TLS 1.2 with tls-server-end-point: the binding is checked"
 
 # ---- stanzas -------------------------------------------------------------------
 is "$(client message)" "from user1@localhost/a body hello b" "a message between two accounts"

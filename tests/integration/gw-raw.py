@@ -63,11 +63,13 @@ class Raw:
         self.send(HEADER % DOMAIN)
         return self.expect(r'<stream:features>(.*?)</stream:features>').group(1)
 
-    def starttls(self):
+    def starttls(self, tls12=False):
         self.features()
         self.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
         self.expect(r'<proceed[^>]*/>')
         ctx = ssl.create_default_context(cafile=CA)
+        if tls12:
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
         self.sock = ctx.wrap_socket(self.sock, server_hostname=DOMAIN)
         self.buf = ''
         return self.features()
@@ -87,20 +89,23 @@ class Raw:
         return self.expect(r'<jid>([^<]+)</jid>').group(1)
 
 
-def scram_attempt(r, password, hname='SHA-256'):
-    """One SCRAM exchange; returns the server's verdict element name."""
+def scram_attempt(r, password, hname='SHA-256', cb=None):
+    """One SCRAM exchange; returns the server's verdict element name.
+    @cb: (type, data) for a -PLUS exchange."""
     h = hashlib.sha256 if hname == 'SHA-256' else hashlib.sha1
     nonce = base64.b64encode(os.urandom(18)).decode()
     bare = 'n=user1,r=' + nonce
-    r.send("<auth xmlns='%s' mechanism='SCRAM-%s'>%s</auth>"
-           % (SASL, hname, base64.b64encode(('n,,' + bare).encode()).decode()))
+    gs2 = ('p=%s,,' % cb[0]) if cb else 'n,,'
+    r.send("<auth xmlns='%s' mechanism='SCRAM-%s%s'>%s</auth>"
+           % (SASL, hname, '-PLUS' if cb else '', base64.b64encode((gs2 + bare).encode()).decode()))
     m = r.expect(r'<challenge[^>]*>([^<]*)</challenge>|<failure[^>]*>\s*<([a-z-]+)')
     if m.group(2):
         return m.group(2)
     first = base64.b64decode(m.group(1)).decode()
     f = dict(kv.split('=', 1) for kv in first.split(','))
     salted = hashlib.pbkdf2_hmac(h().name, password.encode(), base64.b64decode(f['s']), int(f['i']))
-    final_bare = 'c=biws,r=' + f['r']
+    cbind = gs2.encode() + (cb[1] if cb else b'')
+    final_bare = 'c=%s,r=%s' % (base64.b64encode(cbind).decode(), f['r'])
     auth_msg = ','.join((bare, first, final_bare)).encode()
     ckey = hmac.new(salted, b'Client Key', h).digest()
     sig = hmac.new(h(ckey).digest(), auth_msg, h).digest()
@@ -165,6 +170,21 @@ def s_right_proof():
     r = Raw()
     r.starttls()
     return scram_attempt(r, 'secret')
+
+
+def s_plus_server_end_point():
+    # TLS 1.2, so the server binds with tls-server-end-point (RFC 5929 §4:
+    # the SHA-256 of its certificate), which Python can compute too.
+    r = Raw()
+    f = r.starttls(tls12=True)
+    if 'SCRAM-SHA-256-PLUS' not in f:
+        return 'no SCRAM-SHA-256-PLUS offered'
+    cert = r.sock.getpeercert(binary_form=True)
+    good = scram_attempt(r, 'secret', cb=('tls-server-end-point', hashlib.sha256(cert).digest()))
+    r2 = Raw()
+    r2.starttls(tls12=True)
+    bad = scram_attempt(r2, 'secret', cb=('tls-server-end-point', hashlib.sha256(b'other').digest()))
+    return 'right binding %s, wrong binding %s' % (good, bad)
 
 
 def s_wrong_proof():
