@@ -194,6 +194,12 @@ cw_c2s_session_close_error (CwC2sSession *self, const GError *error)
 {
   if (self->state >= CW_C2S_STATE_CLOSING)
     return;
+  if (self->state == CW_C2S_STATE_TLS_HANDSHAKE)
+    {
+      /* No XML can go out in the middle of a TLS handshake. */
+      cw_c2s_session_abort (self);
+      return;
+    }
   g_debug ("c2s %s: closing with %s", self->address, error->message);
   self->state = CW_C2S_STATE_CLOSING;
   g_cancellable_cancel (self->cancellable);

@@ -70,6 +70,8 @@ presence_client_stanza (gpointer data, CwC2sSession *session, CwElement *stanza)
   if (cw_stanza_get_kind (stanza) != CW_STANZA_KIND_PRESENCE || cw_stanza_get_to (stanza) != NULL
       || (type != NULL && g_strcmp0 (type, "unavailable") != 0))
     return CW_MODULE_PASS;
+  if (cw_c2s_session_get_resource (session) == NULL)
+    return CW_MODULE_HANDLED;
   initial = !g_hash_table_contains (state->last, session);
   cw_router_set_presence (cw_c2s_session_get_resource (session), type == NULL,
                           prio ? (gint) g_ascii_strtoll (prio, NULL, 10) : 0);

@@ -68,7 +68,8 @@ is "$(raw plus-server-end-point)" "right binding success, wrong binding not-auth
 	"SCRAM-SHA-256-PLUS over TLS 1.2 with tls-server-end-point: the binding is checked"
 
 # ---- stanzas -------------------------------------------------------------------
-is "$(client message)" "from user1@localhost/a body hello b" "a message between two accounts"
+is "$(client message)" "from user1@localhost/a body hello b
+to nobody: service-unavailable" "a message between two accounts; to an unknown account: service-unavailable"
 is "$(client bare)" "one saw user2@localhost/one user2@localhost/two
 one to both two to both
 normal to user2@localhost one got 0" "own presence reaches all own resources; to a bare JID: chat to both top resources, normal to the highest only"

@@ -70,6 +70,11 @@ async def scenario_message():
     a.send_message(mto='user2@localhost/b', mbody='hello b', mtype='chat')
     m = await asyncio.wait_for(q.get(), TIMEOUT)
     print('from', m['from'].full, 'body', m['body'])
+    errors = asyncio.Queue()
+    a.add_event_handler('message_error', lambda m: errors.put_nowait(m))
+    a.send_message(mto='nobody@localhost', mbody='anyone?', mtype='chat')
+    e = await asyncio.wait_for(errors.get(), TIMEOUT)
+    print('to nobody:', e['error']['condition'])
     a.disconnect(), b.disconnect()
 
 
