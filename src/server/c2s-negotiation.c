@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* CwC2sSession negotiation (RFC 6120 §4-7): stream header, STARTTLS / Direct TLS, SASL, resource binding. */
+/* CwC2sSession negotiation (RFC 6120 §4-7): stream header, STARTTLS / Direct TLS, SASL, resource
+ * binding. */
 #include "config.h"
 
 #include "server/c2s-session-private.h"
@@ -22,7 +23,8 @@ fetch_channel_binding (CwC2sSession *self, GTlsConnection *tls)
     type = G_TLS_CHANNEL_BINDING_TLS_EXPORTER;
   if (!g_tls_connection_get_channel_binding_data (tls, type, data, NULL))
     return;
-  self->cb_type = type == G_TLS_CHANNEL_BINDING_TLS_EXPORTER ? "tls-exporter" : "tls-server-end-point";
+  self->cb_type
+    = type == G_TLS_CHANNEL_BINDING_TLS_EXPORTER ? "tls-exporter" : "tls-server-end-point";
   self->cb_data = g_byte_array_free_to_bytes (g_steal_pointer (&data));
 }
 
@@ -139,8 +141,8 @@ open_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   CwC2sSession *self = user_data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (CwStreamHeader) header = cw_xmpp_connection_recv_open_finish (CW_XMPP_CONNECTION (source),
-                                                                           result, &error);
+  g_autoptr (CwStreamHeader) header
+    = cw_xmpp_connection_recv_open_finish (CW_XMPP_CONNECTION (source), result, &error);
   gint condition;
 
   if (self->state != CW_C2S_STATE_WAIT_OPEN)
@@ -219,7 +221,8 @@ send_features (CwC2sSession *self)
   if (self->authenticated)
     {
       cw_element_add (features, "bind", CW_NS_BIND);
-      cw_element_add (cw_element_add (features, "session", CW_NS_SESSION), "optional", CW_NS_SESSION);
+      cw_element_add (cw_element_add (features, "session", CW_NS_SESSION), "optional",
+                      CW_NS_SESSION);
     }
   cw_c2s_session_send (self, features);
 }
@@ -243,8 +246,10 @@ decode_sasl_data (CwElement *el, GBytes **out)
       *out = g_bytes_new (NULL, 0);
       return TRUE;
     }
-  if (len % 4 != 0 || strspn (text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != len
-      || (strchr (text, '=') != NULL && strspn (strchr (text, '='), "=") != strlen (strchr (text, '='))))
+  if (len % 4 != 0
+      || strspn (text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != len
+      || (strchr (text, '=') != NULL
+          && strspn (strchr (text, '='), "=") != strlen (strchr (text, '='))))
     return FALSE;
   data = g_base64_decode (text, &n);
   *out = g_bytes_new_take (data, n);
@@ -258,7 +263,8 @@ sasl_element (const gchar *name, GBytes *data, gboolean empty_as_equals)
 
   if (data != NULL && g_bytes_get_size (data) > 0)
     {
-      g_autofree gchar *b64 = g_base64_encode (g_bytes_get_data (data, NULL), g_bytes_get_size (data));
+      g_autofree gchar *b64
+        = g_base64_encode (g_bytes_get_data (data, NULL), g_bytes_get_size (data));
 
       cw_element_set_text (el, b64);
     }
@@ -291,7 +297,8 @@ send_failure_cb (gpointer user_data)
 static gboolean
 sasl_failed (CwC2sSession *self, const GError *error)
 {
-  CwSaslError code = error->domain == CW_SASL_ERROR ? error->code : CW_SASL_ERROR_TEMPORARY_AUTH_FAILURE;
+  CwSaslError code
+    = error->domain == CW_SASL_ERROR ? error->code : CW_SASL_ERROR_TEMPORARY_AUTH_FAILURE;
   guint delay = 0;
 
   self->sasl_condition = cw_sasl_error_to_condition (code);
@@ -329,18 +336,18 @@ sasl_outcome (CwC2sSession *self, CwSaslStep step, GBytes *out, GError *error)
 
   switch (step)
     {
-    case CW_SASL_STEP_CONTINUE:
-      reply = sasl_element ("challenge", out, TRUE);
-      cw_c2s_session_send (self, reply);
-      return TRUE;
-    case CW_SASL_STEP_SUCCESS:
-      reply = sasl_element ("success", out, FALSE);
-      cw_c2s_session_send (self, reply);
-      sasl_succeeded (self);
-      return FALSE;
-    case CW_SASL_STEP_FAILURE:
-    default:
-      return sasl_failed (self, error);
+      case CW_SASL_STEP_CONTINUE:
+        reply = sasl_element ("challenge", out, TRUE);
+        cw_c2s_session_send (self, reply);
+        return TRUE;
+      case CW_SASL_STEP_SUCCESS:
+        reply = sasl_element ("success", out, FALSE);
+        cw_c2s_session_send (self, reply);
+        sasl_succeeded (self);
+        return FALSE;
+      case CW_SASL_STEP_FAILURE:
+      default:
+        return sasl_failed (self, error);
     }
 }
 
@@ -363,7 +370,8 @@ handle_sasl (CwC2sSession *self, CwElement *el)
       return sasl_failed (self, error);
     }
   if (cw_element_is (el, "auth", CW_NS_SASL))
-    step = cw_sasl_server_start (self->sasl, cw_element_get_attr (el, "mechanism"), data, &out, &error);
+    step = cw_sasl_server_start (self->sasl, cw_element_get_attr (el, "mechanism"), data, &out,
+                                 &error);
   else if (cw_element_is (el, "response", CW_NS_SASL))
     {
       if (data == NULL)
@@ -401,8 +409,8 @@ static const CwRouterResourceFuncs resource_funcs = { deliver_cb, replaced_cb };
 static void
 send_iq_error (CwC2sSession *self, CwElement *iq, CwStanzaError condition)
 {
-  g_autoptr (GError) error = g_error_new_literal (CW_STANZA_ERROR, condition,
-                                                  cw_stanza_error_to_name (condition));
+  g_autoptr (GError) error
+    = g_error_new_literal (CW_STANZA_ERROR, condition, cw_stanza_error_to_name (condition));
   g_autoptr (CwElement) reply = cw_stanza_error_reply (iq, error);
 
   if (reply != NULL)

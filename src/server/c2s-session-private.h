@@ -20,7 +20,7 @@ typedef enum
 struct _CwC2sSession
 {
   GObject parent;
-  const CwC2sConfig *config; /* unowned: outlives the session */
+  const CwC2sConfig *config;    /* unowned: outlives the session */
   CwXmppConnection *connection; /* owned */
   GCancellable *cancellable;    /* owned: cancels the receive in progress */
   gchar *address;               /* owned, nullable */
@@ -29,17 +29,17 @@ struct _CwC2sSession
   gboolean direct_tls;
   gboolean secure;
   gboolean authenticated;
-  gboolean receiving; /* a receive is in progress */
-  gchar *username;    /* owned: the authenticated localpart */
-  CwJid *jid;         /* owned: the bound full JID */
+  gboolean receiving;         /* a receive is in progress */
+  gchar *username;            /* owned: the authenticated localpart */
+  CwJid *jid;                 /* owned: the bound full JID */
   CwRouterResource *resource; /* unowned: in config->router while bound */
   CwSaslServer *sasl;         /* owned: the negotiation in progress */
   GBytes *cb_data;            /* owned, nullable: channel binding data */
   const gchar *cb_type;       /* static */
   guint auth_failures;
   const gchar *sasl_condition; /* static: the <failure/> waiting to be sent */
-  guint negotiation_timer; /* source id */
-  guint pause_timer;       /* source id: rate limit or auth delay */
+  guint negotiation_timer;     /* source id */
+  guint pause_timer;           /* source id: rate limit or auth delay */
   gint64 last_activity;
   /* Token bucket (bytes); may go negative for one large stanza. */
   gint64 bucket;

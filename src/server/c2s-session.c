@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* CwC2sSession: the receive loop, rate limit, stanza stamping and the end of a client connection. */
+/* CwC2sSession: the receive loop, rate limit, stanza stamping and the end of a client connection.
+ */
 #include "config.h"
 
 #include "server/c2s-session.h"
@@ -76,8 +77,8 @@ cw_c2s_session_start (CwC2sSession *self)
   rl.max_stanza_size = limits->max_stanza_size_preauth;
   cw_xmpp_connection_set_limits (self->connection, &rl);
   if (limits->negotiation_timeout_ms > 0)
-    self->negotiation_timer = g_timeout_add (limits->negotiation_timeout_ms,
-                                             negotiation_timeout_cb, self);
+    self->negotiation_timer
+      = g_timeout_add (limits->negotiation_timeout_ms, negotiation_timeout_cb, self);
   cw_c2s_negotiation_start (self);
 }
 
@@ -219,8 +220,8 @@ cw_c2s_session_close_error (CwC2sSession *self, const GError *error)
 void
 cw_c2s_session_close_with_error (CwC2sSession *self, CwStreamError condition, const gchar *text)
 {
-  g_autoptr (GError) error = g_error_new_literal (CW_STREAM_ERROR, condition,
-                                                  text ? text : cw_stream_error_to_name (condition));
+  g_autoptr (GError) error = g_error_new_literal (
+    CW_STREAM_ERROR, condition, text ? text : cw_stream_error_to_name (condition));
 
   cw_c2s_session_close_error (self, error);
 }
@@ -238,7 +239,8 @@ peer_closed (CwC2sSession *self)
   if (cw_xmpp_connection_is_close_sent (self->connection))
     force_close (self);
   else
-    cw_xmpp_connection_send_close_async (self->connection, NULL, close_sent_cb, g_object_ref (self));
+    cw_xmpp_connection_send_close_async (self->connection, NULL, close_sent_cb,
+                                         g_object_ref (self));
 }
 
 static void
@@ -305,12 +307,12 @@ rate_limit (CwC2sSession *self, const CwElement *el)
     self->bucket = limits->rate_burst_bytes;
   else
     self->bucket += (now - self->bucket_time) * rate / G_USEC_PER_SEC;
-  self->bucket = MIN (self->bucket, (gint64) limits->rate_burst_bytes);
+  self->bucket = MIN (self->bucket, (gint64)limits->rate_burst_bytes);
   self->bucket_time = now;
   self->bucket -= element_size (el);
   if (self->bucket >= 0)
     return TRUE;
-  self->pause_timer = g_timeout_add ((guint) (-self->bucket * 1000 / rate) + 1, resume_cb, self);
+  self->pause_timer = g_timeout_add ((guint)(-self->bucket * 1000 / rate) + 1, resume_cb, self);
   return FALSE;
 }
 
@@ -337,7 +339,8 @@ handle_bound_stanza (CwC2sSession *self, CwElement *el)
 static void
 handle_recv_error (CwC2sSession *self, GError *error)
 {
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->state >= CW_C2S_STATE_CLOSING)
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+      || self->state >= CW_C2S_STATE_CLOSING)
     return;
   if (g_error_matches (error, CW_XMPP_CONNECTION_ERROR, CW_XMPP_CONNECTION_ERROR_CLOSED))
     peer_closed (self);
@@ -355,8 +358,8 @@ recv_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   CwC2sSession *self = user_data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (CwElement) el = cw_xmpp_connection_recv_stanza_finish (CW_XMPP_CONNECTION (source),
-                                                                     result, &error);
+  g_autoptr (CwElement) el
+    = cw_xmpp_connection_recv_stanza_finish (CW_XMPP_CONNECTION (source), result, &error);
   gboolean more = TRUE;
 
   self->receiving = FALSE;

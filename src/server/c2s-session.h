@@ -63,6 +63,7 @@ void cw_c2s_session_send (CwC2sSession *self, CwElement *stanza);
 
 /* Ends the stream with a <stream:error> of @condition and closes the
  * connection. @text (nullable) goes into <text/>. */
-void cw_c2s_session_close_with_error (CwC2sSession *self, CwStreamError condition, const gchar *text);
+void cw_c2s_session_close_with_error (CwC2sSession *self, CwStreamError condition,
+                                      const gchar *text);
 
 G_END_DECLS

@@ -18,18 +18,18 @@ static const CwModule *const modules[] = {
 
 struct _CwGateway
 {
-  gchar *domain;               /* owned, normalised */
+  gchar *domain;                /* owned, normalised */
   GTlsCertificate *certificate; /* owned */
   CwServerLimits limits;
-  GArray *listener_options;   /* owned: CwGatewayListener, addresses owned below */
-  GPtrArray *addresses;       /* owned: gchar* */
-  GPtrArray *listeners;       /* owned: CwServerListener */
-  CwRouter *router;           /* owned */
+  GArray *listener_options; /* owned: CwGatewayListener, addresses owned below */
+  GPtrArray *addresses;     /* owned: gchar* */
+  GPtrArray *listeners;     /* owned: CwServerListener */
+  CwRouter *router;         /* owned */
   CwC2sConfig c2s;
   CwModuleHost host;
   gpointer module_state[N_MODULES];
-  GHashTable *sessions;       /* owned: CwC2sSession (ref) set */
-  GHashTable *per_address;    /* owned: gchar* -> count */
+  GHashTable *sessions;    /* owned: CwC2sSession (ref) set */
+  GHashTable *per_address; /* owned: gchar* -> count */
   CwSaslLookupFunc lookup;
   gpointer lookup_data;
 };
@@ -38,8 +38,8 @@ static gboolean
 account_exists (const gchar *localpart, gpointer user_data)
 {
   CwGateway *self = user_data;
-  g_autoptr (CwScramCredentials) creds = self->lookup (localpart, CW_SASL_HASH_SHA256,
-                                                       self->lookup_data);
+  g_autoptr (CwScramCredentials) creds
+    = self->lookup (localpart, CW_SASL_HASH_SHA256, self->lookup_data);
 
   return creds != NULL;
 }
@@ -140,12 +140,13 @@ load_certificate (CwGateway *self, const CwGatewayOptions *options, GError **err
   if (options->cert_file == NULL)
     return TRUE;
   if (options->key_file != NULL)
-    self->certificate = g_tls_certificate_new_from_files (options->cert_file, options->key_file, &local);
+    self->certificate
+      = g_tls_certificate_new_from_files (options->cert_file, options->key_file, &local);
   else
     self->certificate = g_tls_certificate_new_from_file (options->cert_file, &local);
   if (self->certificate == NULL)
     {
-      g_set_error (error, local->domain, local->code, _("Cannot load the certificate %s: %s"),
+      g_set_error (error, local->domain, local->code, _ ("Cannot load the certificate %s: %s"),
                    options->cert_file, local->message);
       return FALSE;
     }
@@ -169,7 +170,7 @@ setup_c2s (CwGateway *self, const CwGatewayOptions *options)
   self->host.domain = self->domain;
   self->host.router = self->router;
   self->host.limits = &self->limits;
-  self->host.modules = (const CwModule *const *) modules;
+  self->host.modules = (const CwModule *const *)modules;
   for (guint i = 0; i < N_MODULES; i++)
     self->module_state[i] = modules[i]->create ? modules[i]->create (&self->host) : NULL;
 }
@@ -184,14 +185,14 @@ cw_gateway_new (const CwGatewayOptions *options, GError **error)
     return NULL;
   if (cw_jid_get_local (domain) != NULL || cw_jid_get_resource (domain) != NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("“%s” is not a domain name"), options->domain);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _ ("“%s” is not a domain name"),
+                   options->domain);
       return NULL;
     }
   self->domain = g_strdup (cw_jid_get_domain (domain));
   self->sessions = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify) cw_server_listener_free);
+  self->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify)cw_server_listener_free);
   self->addresses = g_ptr_array_new_with_free_func (g_free);
   self->listener_options = g_array_new (FALSE, TRUE, sizeof (CwGatewayListener));
   if (options->limits != NULL)
@@ -203,7 +204,7 @@ cw_gateway_new (const CwGatewayOptions *options, GError **error)
   if (self->certificate == NULL && !options->tls_optional)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                           _("TLS is required but no certificate is configured"));
+                           _ ("TLS is required but no certificate is configured"));
       return NULL;
     }
   for (guint i = 0; i < options->n_listeners; i++)
@@ -211,7 +212,7 @@ cw_gateway_new (const CwGatewayOptions *options, GError **error)
       CwGatewayListener l = options->listeners[i];
 
       l.address = g_strdup (l.address);
-      g_ptr_array_add (self->addresses, (gpointer) l.address);
+      g_ptr_array_add (self->addresses, (gpointer)l.address);
       g_array_append_val (self->listener_options, l);
     }
   self->lookup = options->lookup;
@@ -234,11 +235,12 @@ cw_gateway_start (CwGateway *self, GError **error)
       if (l->direct_tls && self->certificate == NULL)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       _("Direct TLS needs a certificate"));
+                       _ ("Direct TLS needs a certificate"));
           cw_gateway_stop (self);
           return FALSE;
         }
-      listener = cw_server_listener_new (l->address, l->port, l->direct_tls, accept_cb, self, error);
+      listener
+        = cw_server_listener_new (l->address, l->port, l->direct_tls, accept_cb, self, error);
       if (listener == NULL)
         {
           cw_gateway_stop (self);

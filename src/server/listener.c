@@ -37,7 +37,7 @@ cw_server_listener_new (const gchar *address, guint16 port, gboolean direct_tls,
 
   if (inet == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("“%s” is not an IP address"),
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _ ("“%s” is not an IP address"),
                    address);
       return NULL;
     }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* CwServerListener: a TCP listening socket for client connections (plain/STARTTLS or Direct TLS). */
+/* CwServerListener: a TCP listening socket for client connections (plain/STARTTLS or Direct TLS).
+ */
 #pragma once
 
 #include <gio/gio.h>

@@ -9,13 +9,13 @@
 static gpointer
 disco_create (const CwModuleHost *host)
 {
-  return (gpointer) host;
+  return (gpointer)host;
 }
 
 static void
 add_feature (CwElement *query, GHashTable *seen, const gchar *var)
 {
-  if (!g_hash_table_add (seen, (gpointer) var))
+  if (!g_hash_table_add (seen, (gpointer)var))
     return;
   cw_element_set_attr (cw_element_add (query, "feature", CW_NS_DISCO_INFO), "var", var);
 }

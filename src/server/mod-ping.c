@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* mod-ping: XEP-0199 — answers pings to the server and pings idle clients to find dead connections. */
+/* mod-ping: XEP-0199 — answers pings to the server and pings idle clients to find dead connections.
+ */
 #include "config.h"
 
 #include "server/module.h"
@@ -47,7 +48,7 @@ ping_create (const CwModuleHost *host)
 
   state->host = host;
   state->pending = g_hash_table_new (g_str_hash, g_str_equal);
-  state->sessions = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pinged_free);
+  state->sessions = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify)pinged_free);
   return state;
 }
 
@@ -82,7 +83,7 @@ ping_interval_cb (gpointer user_data)
   gint64 idle = g_get_monotonic_time () - cw_c2s_session_get_last_activity (p->session);
   g_autoptr (CwElement) iq = NULL;
 
-  if (p->id != NULL || idle < (gint64) limits->ping_interval_ms * 1000 - 1000
+  if (p->id != NULL || idle < (gint64)limits->ping_interval_ms * 1000 - 1000
       || cw_c2s_session_get_jid (p->session) == NULL)
     return G_SOURCE_CONTINUE;
   iq = cw_stanza_iq_new (CW_IQ_TYPE_GET, p->state->host->domain,
@@ -137,7 +138,9 @@ ping_server_stanza (gpointer data, CwElement *stanza)
   p = g_hash_table_lookup (state->pending, id);
   /* Only the pinged session can answer its ping (its 'from' is stamped). */
   if (p == NULL || cw_c2s_session_get_jid (p->session) == NULL
-      || g_strcmp0 (cw_stanza_get_from (stanza), cw_jid_to_string (cw_c2s_session_get_jid (p->session))) != 0)
+      || g_strcmp0 (cw_stanza_get_from (stanza),
+                    cw_jid_to_string (cw_c2s_session_get_jid (p->session)))
+           != 0)
     return CW_MODULE_PASS;
   /* Any answer, even an error, shows the connection is alive. */
   pinged_clear_pending (p);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* mod-presence: a client's broadcast presence to its own resources, and their availability for routing. */
+/* mod-presence: a client's broadcast presence to its own resources, and their availability for
+ * routing. */
 #include "config.h"
 
 #include "server/module.h"
@@ -21,7 +22,7 @@ presence_create (const CwModuleHost *host)
   PresenceState *state = g_new0 (PresenceState, 1);
 
   state->host = host;
-  state->last = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) cw_element_unref);
+  state->last = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify)cw_element_unref);
   return state;
 }
 
@@ -74,7 +75,7 @@ presence_client_stanza (gpointer data, CwC2sSession *session, CwElement *stanza)
     return CW_MODULE_HANDLED;
   initial = !g_hash_table_contains (state->last, session);
   cw_router_set_presence (cw_c2s_session_get_resource (session), type == NULL,
-                          prio ? (gint) g_ascii_strtoll (prio, NULL, 10) : 0);
+                          prio ? (gint)g_ascii_strtoll (prio, NULL, 10) : 0);
   to_own_resources (state, session, stanza, TRUE);
   if (type == NULL)
     {
@@ -95,7 +96,8 @@ presence_session_closed (gpointer data, CwC2sSession *session)
 
   if (!g_hash_table_remove (state->last, session) || cw_c2s_session_get_jid (session) == NULL)
     return;
-  gone = cw_stanza_presence_new ("unavailable", cw_jid_to_string (cw_c2s_session_get_jid (session)), NULL);
+  gone = cw_stanza_presence_new ("unavailable", cw_jid_to_string (cw_c2s_session_get_jid (session)),
+                                 NULL);
   to_own_resources (state, session, gone, FALSE);
 }
 

@@ -9,7 +9,7 @@
 static gpointer
 version_create (const CwModuleHost *host)
 {
-  return (gpointer) host;
+  return (gpointer)host;
 }
 
 static CwModuleResult

@@ -25,7 +25,8 @@ cw_module_is_server_iq (const CwModuleHost *host, CwElement *stanza, const gchar
   const gchar *to = cw_stanza_get_to (stanza);
   CwElement *payload;
 
-  if (cw_stanza_get_kind (stanza) != CW_STANZA_KIND_IQ || g_strcmp0 (cw_stanza_get_type (stanza), type) != 0)
+  if (cw_stanza_get_kind (stanza) != CW_STANZA_KIND_IQ
+      || g_strcmp0 (cw_stanza_get_type (stanza), type) != 0)
     return FALSE;
   if (to != NULL)
     {

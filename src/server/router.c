@@ -18,9 +18,9 @@ struct _CwRouterResource
 
 struct _CwRouter
 {
-  gchar *domain;     /* owned, normalised */
-  GHashTable *full;  /* owned: CwJid (full) -> CwRouterResource (owned) */
-  GHashTable *bare;  /* owned: gchar* bare -> GPtrArray of CwRouterResource (unowned) */
+  gchar *domain;    /* owned, normalised */
+  GHashTable *full; /* owned: CwJid (full) -> CwRouterResource (owned) */
+  GHashTable *bare; /* owned: gchar* bare -> GPtrArray of CwRouterResource (unowned) */
   CwRouterAccountFunc account_func;
   gpointer account_data;
   CwRouterServerFunc server_func;
@@ -42,10 +42,10 @@ cw_router_new (const gchar *domain)
   self->domain = cw_jid_normalize (domain, NULL);
   if (self->domain == NULL)
     self->domain = g_ascii_strdown (domain, -1);
-  self->full = g_hash_table_new_full (cw_jid_hash, cw_jid_equal_func, NULL,
-                                      (GDestroyNotify) resource_free);
-  self->bare = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                      (GDestroyNotify) g_ptr_array_unref);
+  self->full
+    = g_hash_table_new_full (cw_jid_hash, cw_jid_equal_func, NULL, (GDestroyNotify)resource_free);
+  self->bare
+    = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
   return self;
 }
 
@@ -88,7 +88,8 @@ cw_router_classify (CwRouter *self, const CwJid *to)
   if (g_strcmp0 (cw_jid_get_domain (to), self->domain) != 0)
     {
       if (g_str_has_suffix (cw_jid_get_domain (to), self->domain)
-          && cw_jid_get_domain (to)[strlen (cw_jid_get_domain (to)) - strlen (self->domain) - 1] == '.')
+          && cw_jid_get_domain (to)[strlen (cw_jid_get_domain (to)) - strlen (self->domain) - 1]
+               == '.')
         return CW_ROUTE_COMPONENT;
       return CW_ROUTE_REMOTE_DOMAIN;
     }
@@ -193,8 +194,8 @@ cw_router_resource_deliver (CwRouterResource *resource, CwElement *stanza)
 static void
 bounce (CwRouter *self, CwElement *stanza, CwStanzaError condition)
 {
-  g_autoptr (GError) error = g_error_new_literal (CW_STANZA_ERROR, condition,
-                                                  cw_stanza_error_to_name (condition));
+  g_autoptr (GError) error
+    = g_error_new_literal (CW_STANZA_ERROR, condition, cw_stanza_error_to_name (condition));
   g_autoptr (CwElement) reply = cw_stanza_error_reply (stanza, error);
 
   if (reply == NULL || cw_stanza_get_to (reply) == NULL)
@@ -273,7 +274,8 @@ to_server (CwRouter *self, CwElement *stanza)
     return TRUE;
   if (cw_stanza_iq_get_type (stanza, &type) && (type == CW_IQ_TYPE_GET || type == CW_IQ_TYPE_SET))
     bounce (self, stanza, CW_STANZA_ERROR_SERVICE_UNAVAILABLE);
-  else if (cw_stanza_get_kind (stanza) == CW_STANZA_KIND_IQ && !cw_stanza_iq_get_type (stanza, NULL))
+  else if (cw_stanza_get_kind (stanza) == CW_STANZA_KIND_IQ
+           && !cw_stanza_iq_get_type (stanza, NULL))
     bounce (self, stanza, CW_STANZA_ERROR_BAD_REQUEST);
   return FALSE;
 }
@@ -283,18 +285,18 @@ route_bare (CwRouter *self, CwElement *stanza, const CwJid *to)
 {
   switch (cw_stanza_get_kind (stanza))
     {
-    case CW_STANZA_KIND_MESSAGE:
-      route_bare_message (self, stanza, to);
-      break;
-    case CW_STANZA_KIND_PRESENCE:
-      if (self->server_func == NULL || !self->server_func (stanza, self->server_data))
-        route_bare_presence (self, stanza, to);
-      break;
-    case CW_STANZA_KIND_IQ:
-      to_server (self, stanza);
-      break;
-    default:
-      break;
+      case CW_STANZA_KIND_MESSAGE:
+        route_bare_message (self, stanza, to);
+        break;
+      case CW_STANZA_KIND_PRESENCE:
+        if (self->server_func == NULL || !self->server_func (stanza, self->server_data))
+          route_bare_presence (self, stanza, to);
+        break;
+      case CW_STANZA_KIND_IQ:
+        to_server (self, stanza);
+        break;
+      default:
+        break;
     }
 }
 
@@ -307,19 +309,19 @@ route_gone_resource (CwRouter *self, CwElement *stanza, CwJid *to)
 
   switch (cw_stanza_get_kind (stanza))
     {
-    case CW_STANZA_KIND_MESSAGE:
-      if (type == NULL || g_strcmp0 (type, "normal") == 0 || g_strcmp0 (type, "chat") == 0)
-        route_bare_message (self, stanza, bare);
-      else if (g_strcmp0 (type, "groupchat") == 0)
+      case CW_STANZA_KIND_MESSAGE:
+        if (type == NULL || g_strcmp0 (type, "normal") == 0 || g_strcmp0 (type, "chat") == 0)
+          route_bare_message (self, stanza, bare);
+        else if (g_strcmp0 (type, "groupchat") == 0)
+          bounce (self, stanza, CW_STANZA_ERROR_SERVICE_UNAVAILABLE);
+        break;
+      case CW_STANZA_KIND_IQ:
         bounce (self, stanza, CW_STANZA_ERROR_SERVICE_UNAVAILABLE);
-      break;
-    case CW_STANZA_KIND_IQ:
-      bounce (self, stanza, CW_STANZA_ERROR_SERVICE_UNAVAILABLE);
-      break;
-    default:
-      /* Presence to a gone resource is dropped; subscription presences
-       * will be taken by the roster module before this point. */
-      break;
+        break;
+      default:
+        /* Presence to a gone resource is dropped; subscription presences
+         * will be taken by the roster module before this point. */
+        break;
     }
 }
 
@@ -360,17 +362,17 @@ cw_router_route (CwRouter *self, CwElement *stanza)
     }
   switch (cw_router_classify (self, to))
     {
-    case CW_ROUTE_SERVER:
-      to_server (self, stanza);
-      break;
-    case CW_ROUTE_LOCAL:
-      route_local (self, stanza, to);
-      break;
-    case CW_ROUTE_COMPONENT:
-    case CW_ROUTE_MESH_PEER:
-    case CW_ROUTE_REMOTE_DOMAIN:
-    default:
-      bounce (self, stanza, CW_STANZA_ERROR_REMOTE_SERVER_NOT_FOUND);
-      break;
+      case CW_ROUTE_SERVER:
+        to_server (self, stanza);
+        break;
+      case CW_ROUTE_LOCAL:
+        route_local (self, stanza, to);
+        break;
+      case CW_ROUTE_COMPONENT:
+      case CW_ROUTE_MESH_PEER:
+      case CW_ROUTE_REMOTE_DOMAIN:
+      default:
+        bounce (self, stanza, CW_STANZA_ERROR_REMOTE_SERVER_NOT_FOUND);
+        break;
     }
 }

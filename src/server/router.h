@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* CwRouter: where a stanza goes — bound resources of local accounts, the server itself, or elsewhere. */
+/* CwRouter: where a stanza goes — bound resources of local accounts, the server itself, or
+ * elsewhere. */
 #pragma once
 
 #include <glib.h>
@@ -62,8 +63,8 @@ CwRouteKind cw_router_classify (CwRouter *self, const CwJid *to);
  *
  * Returns: (transfer none): the resource, valid until cw_router_unbind().
  */
-CwRouterResource *cw_router_bind (CwRouter *self, CwJid *full_jid, const CwRouterResourceFuncs *funcs,
-                                  gpointer user_data);
+CwRouterResource *cw_router_bind (CwRouter *self, CwJid *full_jid,
+                                  const CwRouterResourceFuncs *funcs, gpointer user_data);
 void cw_router_unbind (CwRouter *self, CwRouterResource *resource);
 gboolean cw_router_is_bound (CwRouter *self, const CwJid *full_jid);
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* gw-harness: runs a CwGateway with in-memory accounts (user1..user3, password "secret") for tests. */
+/* gw-harness: runs a CwGateway with in-memory accounts (user1..user3, password "secret") for tests.
+ */
 #include "config.h"
 
 #include <glib-unix.h>
@@ -43,7 +44,7 @@ quit_cb (gpointer user_data)
 static gboolean
 expire_cb (gpointer user_data)
 {
-  *(gboolean *) user_data = TRUE;
+  *(gboolean *)user_data = TRUE;
   return G_SOURCE_REMOVE;
 }
 
@@ -142,8 +143,16 @@ print_ports (CwGateway *gw, const Args *a)
 int
 main (int argc, char **argv)
 {
-  Args a = { .c2s_port = 0, .tls_port = 0, .timeout_ms = -1, .max_failures = -1, .delay_ms = -1,
-             .ping_ms = -1, .ping_timeout_ms = -1, .rate = -1, .burst = -1, .per_address = -1 };
+  Args a = { .c2s_port = 0,
+             .tls_port = 0,
+             .timeout_ms = -1,
+             .max_failures = -1,
+             .delay_ms = -1,
+             .ping_ms = -1,
+             .ping_timeout_ms = -1,
+             .rate = -1,
+             .burst = -1,
+             .per_address = -1 };
   g_autoptr (GError) error = NULL;
   g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   CwGatewayListener listeners[2];
@@ -166,9 +175,11 @@ main (int argc, char **argv)
   options.lookup = lookup;
   options.listeners = listeners;
   if (a.c2s_port >= 0)
-    listeners[options.n_listeners++] = (CwGatewayListener) { a.address ? a.address : "127.0.0.1", a.c2s_port, FALSE };
+    listeners[options.n_listeners++]
+      = (CwGatewayListener){ a.address ? a.address : "127.0.0.1", a.c2s_port, FALSE };
   if (a.tls_port >= 0)
-    listeners[options.n_listeners++] = (CwGatewayListener) { a.address ? a.address : "127.0.0.1", a.tls_port, TRUE };
+    listeners[options.n_listeners++]
+      = (CwGatewayListener){ a.address ? a.address : "127.0.0.1", a.tls_port, TRUE };
   gw = cw_gateway_new (&options, &error);
   if (gw == NULL || !cw_gateway_start (gw, &error))
     {

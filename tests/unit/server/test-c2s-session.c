@@ -18,8 +18,8 @@ typedef struct
   CwC2sSession *session; /* unowned: keeps itself alive until closed */
   gboolean closed;
   gboolean bound;
-  GString *out;          /* what the server wrote, not yet matched */
-  GPtrArray *captured;   /* stanzas delivered to the fake resource */
+  GString *out;        /* what the server wrote, not yet matched */
+  GPtrArray *captured; /* stanzas delivered to the fake resource */
 } Fixture;
 
 static CwScramCredentials *
@@ -47,13 +47,13 @@ on_stanza (CwC2sSession *session, CwElement *stanza, gpointer user_data)
 static void
 on_bound (CwC2sSession *session, gpointer user_data)
 {
-  ((Fixture *) user_data)->bound = TRUE;
+  ((Fixture *)user_data)->bound = TRUE;
 }
 
 static void
 on_closed (CwC2sSession *session, gpointer user_data)
 {
-  ((Fixture *) user_data)->closed = TRUE;
+  ((Fixture *)user_data)->closed = TRUE;
 }
 
 static void
@@ -62,14 +62,21 @@ setup (Fixture *f, gconstpointer data)
   f->pair = cw_test_stream_new ();
   f->router = cw_router_new ("example.org");
   f->out = g_string_new (NULL);
-  f->captured = g_ptr_array_new_with_free_func ((GDestroyNotify) cw_element_unref);
+  f->captured = g_ptr_array_new_with_free_func ((GDestroyNotify)cw_element_unref);
   f->creds = cw_scram_credentials_derive (CW_SASL_HASH_SHA256, "secret", NULL, 4096, NULL);
   cw_server_limits_init_default (&f->limits);
   f->limits.auth_failure_delay_ms = 0;
-  f->config = (CwC2sConfig) {
-    .domain = "example.org", .tls_required = FALSE, .limits = &f->limits,
-    .lookup = lookup, .lookup_data = f, .router = f->router,
-    .stanza = on_stanza, .bound = on_bound, .closed = on_closed, .user_data = f,
+  f->config = (CwC2sConfig){
+    .domain = "example.org",
+    .tls_required = FALSE,
+    .limits = &f->limits,
+    .lookup = lookup,
+    .lookup_data = f,
+    .router = f->router,
+    .stanza = on_stanza,
+    .bound = on_bound,
+    .closed = on_closed,
+    .user_data = f,
   };
 }
 
@@ -109,7 +116,7 @@ push (Fixture *f, const gchar *xml)
 static gboolean
 watchdog_cb (gpointer user_data)
 {
-  g_error ("timed out waiting for %s", (const gchar *) user_data);
+  g_error ("timed out waiting for %s", (const gchar *)user_data);
   return G_SOURCE_REMOVE;
 }
 
@@ -119,7 +126,7 @@ static gchar *
 expect (Fixture *f, const gchar *regex)
 {
   g_autoptr (GRegex) re = g_regex_new (regex, G_REGEX_DOTALL, 0, NULL);
-  guint watchdog = g_timeout_add_seconds (5, watchdog_cb, (gpointer) regex);
+  guint watchdog = g_timeout_add_seconds (5, watchdog_cb, (gpointer)regex);
   g_autoptr (GMatchInfo) info = NULL;
   gint end;
   gchar *got;
@@ -153,7 +160,8 @@ expect (Fixture *f, const gchar *regex)
   return got;
 }
 
-#define HEADER "<?xml version='1.0'?><stream:stream xmlns='jabber:client' " \
+#define HEADER                                                                                     \
+  "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "                                     \
   "xmlns:stream='http://etherx.jabber.org/streams' to='example.org' version='1.0'>"
 
 static gchar *
@@ -194,8 +202,10 @@ test_no_version (Fixture *f, gconstpointer data)
 static void
 test_tls_required_features (Fixture *f, gconstpointer data)
 {
-  g_autofree gchar *cert = g_test_build_filename (G_TEST_DIST, "tests", "data", "gateway", "cert.pem", NULL);
-  g_autofree gchar *key = g_test_build_filename (G_TEST_DIST, "tests", "data", "gateway", "key.pem", NULL);
+  g_autofree gchar *cert
+    = g_test_build_filename (G_TEST_DIST, "tests", "data", "gateway", "cert.pem", NULL);
+  g_autofree gchar *key
+    = g_test_build_filename (G_TEST_DIST, "tests", "data", "gateway", "key.pem", NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (GTlsCertificate) certificate = g_tls_certificate_new_from_files (cert, key, &error);
   g_autofree gchar *features = NULL;
@@ -205,10 +215,13 @@ test_tls_required_features (Fixture *f, gconstpointer data)
   f->config.tls_required = TRUE;
   start (f);
   features = open_stream (f);
-  g_assert_nonnull (strstr (features, "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>"));
+  g_assert_nonnull (
+    strstr (features, "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>"));
   g_assert_null (strstr (features, "mechanism"));
   /* SASL is not on offer: trying it anyway ends the stream. */
-  push (f, "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AHVzZXIxAHNlY3JldA==</auth>");
+  push (
+    f,
+    "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AHVzZXIxAHNlY3JldA==</auth>");
   assert_stream_error (f, "not-authorized");
 }
 
@@ -233,7 +246,9 @@ test_sasl_failures (Fixture *f, gconstpointer data)
 
   start (f);
   g_free (open_stream (f));
-  push (f, "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AHVzZXIxAHNlY3JldA==</auth>");
+  push (
+    f,
+    "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AHVzZXIxAHNlY3JldA==</auth>");
   c1 = expect (f, "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><([a-z-]+)");
   g_assert_cmpstr (c1, ==, "encryption-required");
   push (f, "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='X-NONE'/>");
@@ -266,14 +281,15 @@ scram_final (const gchar *bare, const gchar *server_first, const gchar *password
   g_autofree gchar *proof = NULL;
 
   salt = g_base64_decode (parts[1] + 2, &salt_len);
-  cw_scram_salted_password (CW_SASL_HASH_SHA256, password, salt, salt_len, atoi (parts[2] + 2), salted);
+  cw_scram_salted_password (CW_SASL_HASH_SHA256, password, salt, salt_len, atoi (parts[2] + 2),
+                            salted);
   h1 = g_hmac_new (G_CHECKSUM_SHA256, salted, 32);
-  g_hmac_update (h1, (const guchar *) "Client Key", 10);
+  g_hmac_update (h1, (const guchar *)"Client Key", 10);
   g_hmac_get_digest (h1, ckey, &len);
   g_checksum_update (sum, ckey, 32);
   g_checksum_get_digest (sum, stored, &len);
   h2 = g_hmac_new (G_CHECKSUM_SHA256, stored, 32);
-  g_hmac_update (h2, (const guchar *) auth_msg, -1);
+  g_hmac_update (h2, (const guchar *)auth_msg, -1);
   g_hmac_get_digest (h2, sig, &len);
   for (guint i = 0; i < 32; i++)
     ckey[i] ^= sig[i];
@@ -287,8 +303,9 @@ scram_login (Fixture *f, const gchar *password)
 {
   const gchar *bare = "n=user1,r=abcdefghijklmnop";
   g_autofree gchar *first = g_strconcat ("n,,", bare, NULL);
-  g_autofree gchar *first64 = g_base64_encode ((const guchar *) first, strlen (first));
-  g_autofree gchar *auth = g_strdup_printf ("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256'>%s</auth>", first64);
+  g_autofree gchar *first64 = g_base64_encode ((const guchar *)first, strlen (first));
+  g_autofree gchar *auth = g_strdup_printf (
+    "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256'>%s</auth>", first64);
   g_autofree gchar *challenge = NULL, *final = NULL, *final64 = NULL, *response = NULL;
   g_autofree guchar *server_first = NULL;
   gsize n;
@@ -298,17 +315,19 @@ scram_login (Fixture *f, const gchar *password)
   server_first = g_base64_decode (challenge, &n);
   server_first = g_realloc (server_first, n + 1);
   server_first[n] = '\0';
-  final = scram_final (bare, (const gchar *) server_first, password);
+  final = scram_final (bare, (const gchar *)server_first, password);
   final64 = g_base64_encode ((const guchar *) final, strlen (final));
-  response = g_strdup_printf ("<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>%s</response>", final64);
+  response
+    = g_strdup_printf ("<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>%s</response>", final64);
   push (f, response);
-  return expect (f, "<(success) xmlns|<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><([a-z-]+)");
+  return expect (f,
+                 "<(success) xmlns|<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><([a-z-]+)");
 }
 
 static void
 capture (CwElement *stanza, gpointer user_data)
 {
-  g_ptr_array_add (((Fixture *) user_data)->captured, cw_element_ref (stanza));
+  g_ptr_array_add (((Fixture *)user_data)->captured, cw_element_ref (stanza));
 }
 
 static const CwRouterResourceFuncs capture_funcs = { capture, NULL };
@@ -326,10 +345,12 @@ login_and_bind (Fixture *f, const gchar *resource)
   features = open_stream (f);
   g_assert_nonnull (strstr (features, "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>"));
   g_assert_null (strstr (features, "mechanisms"));
-  bind = g_strdup_printf ("<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>%s%s%s</bind></iq>",
-                          resource ? "<resource>" : "", resource ? resource : "", resource ? "</resource>" : "");
+  bind = g_strdup_printf (
+    "<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>%s%s%s</bind></iq>",
+    resource ? "<resource>" : "", resource ? resource : "", resource ? "</resource>" : "");
   push (f, bind);
-  return expect (f, "<iq [^>]*id='b1'[^>]*><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>([^<]+)</jid>");
+  return expect (
+    f, "<iq [^>]*id='b1'[^>]*><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>([^<]+)</jid>");
 }
 
 static void
@@ -349,7 +370,8 @@ test_login_bind_route (Fixture *f, gconstpointer data)
   push (f, "<iq type='set' id='b2'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
   g_free (expect (f, "<iq [^>]*id='b2'.*<not-allowed"));
   cw_router_bind (f->router, other, &capture_funcs, f);
-  push (f, "<message from='boss@example.org/x' to='user2@example.org/desk'><body>hi</body></message>");
+  push (f,
+        "<message from='boss@example.org/x' to='user2@example.org/desk'><body>hi</body></message>");
   while (f->captured->len == 0)
     g_main_context_iteration (NULL, TRUE);
   got = f->captured->pdata[0];
@@ -426,7 +448,8 @@ test_rate_limit (Fixture *f, gconstpointer data)
 {
   g_autoptr (CwJid) other = cw_jid_parse ("user2@example.org/desk", NULL);
   g_autofree gchar *body = g_strnfill (700, 'x');
-  g_autofree gchar *msg = g_strdup_printf ("<message to='user2@example.org/desk'><body>%s</body></message>", body);
+  g_autofree gchar *msg
+    = g_strdup_printf ("<message to='user2@example.org/desk'><body>%s</body></message>", body);
   gint64 start_time;
 
   f->limits.rate_bytes_per_sec = 1000;

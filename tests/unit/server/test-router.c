@@ -9,9 +9,9 @@
 typedef struct
 {
   CwRouter *router;
-  GPtrArray *got[4];   /* per test resource: delivered stanzas */
+  GPtrArray *got[4]; /* per test resource: delivered stanzas */
   gboolean replaced[4];
-  GPtrArray *server;   /* stanzas handed to the server */
+  GPtrArray *server; /* stanzas handed to the server */
   gboolean server_handles;
 } Fixture;
 
@@ -62,11 +62,11 @@ setup (Fixture *f, gconstpointer data)
   f->router = cw_router_new ("example.org");
   cw_router_set_account_func (f->router, account, f);
   cw_router_set_server_func (f->router, server, f);
-  f->server = g_ptr_array_new_with_free_func ((GDestroyNotify) cw_element_unref);
+  f->server = g_ptr_array_new_with_free_func ((GDestroyNotify)cw_element_unref);
   for (guint i = 0; i < 4; i++)
     {
-      f->got[i] = g_ptr_array_new_with_free_func ((GDestroyNotify) cw_element_unref);
-      slots[i] = (Slot) { f, i };
+      f->got[i] = g_ptr_array_new_with_free_func ((GDestroyNotify)cw_element_unref);
+      slots[i] = (Slot){ f, i };
     }
 }
 
@@ -162,8 +162,8 @@ test_negative_only (Fixture *f, gconstpointer data)
 static void
 test_gone_resource (Fixture *f, gconstpointer data)
 {
-  g_autoptr (CwElement) iq = cw_stanza_iq_new (CW_IQ_TYPE_GET, "user1@example.org/a",
-                                               "user2@example.org/gone", "q1");
+  g_autoptr (CwElement) iq
+    = cw_stanza_iq_new (CW_IQ_TYPE_GET, "user1@example.org/a", "user2@example.org/gone", "q1");
 
   bind (f, "user1@example.org/a", 0, TRUE, 0);
   bind (f, "user2@example.org/here", 1, TRUE, 0);
@@ -182,7 +182,8 @@ test_gone_resource (Fixture *f, gconstpointer data)
 static void
 test_unknown_user (Fixture *f, gconstpointer data)
 {
-  g_autoptr (CwElement) pres = cw_stanza_presence_new (NULL, "user1@example.org/a", "nobody@example.org");
+  g_autoptr (CwElement) pres
+    = cw_stanza_presence_new (NULL, "user1@example.org/a", "nobody@example.org");
 
   bind (f, "user1@example.org/a", 0, TRUE, 0);
   route_message (f, "chat", "user1@example.org/a", "nobody@example.org");
@@ -236,8 +237,10 @@ test_unbind (Fixture *f, gconstpointer data)
 static void
 test_server_and_remote (Fixture *f, gconstpointer data)
 {
-  g_autoptr (CwElement) iq = cw_stanza_iq_new (CW_IQ_TYPE_GET, "user1@example.org/a", "example.org", "s1");
-  g_autoptr (CwElement) iq2 = cw_stanza_iq_new (CW_IQ_TYPE_GET, "user1@example.org/a", "user2@example.org", "s2");
+  g_autoptr (CwElement) iq
+    = cw_stanza_iq_new (CW_IQ_TYPE_GET, "user1@example.org/a", "example.org", "s1");
+  g_autoptr (CwElement) iq2
+    = cw_stanza_iq_new (CW_IQ_TYPE_GET, "user1@example.org/a", "user2@example.org", "s2");
 
   bind (f, "user1@example.org/a", 0, TRUE, 0);
   cw_element_add (iq, "query", "jabber:iq:version");
@@ -257,7 +260,11 @@ test_server_and_remote (Fixture *f, gconstpointer data)
 static void
 test_classify (Fixture *f, gconstpointer data)
 {
-  const struct { const gchar *jid; CwRouteKind kind; } cases[] = {
+  const struct
+  {
+    const gchar *jid;
+    CwRouteKind kind;
+  } cases[] = {
     { "example.org", CW_ROUTE_SERVER },
     { "user1@example.org/x", CW_ROUTE_LOCAL },
     { "juliet\\40capulet@example.org", CW_ROUTE_MESH_PEER },
