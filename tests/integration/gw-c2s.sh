@@ -11,7 +11,8 @@
 #     unoffered mechanism, wrong SCRAM proofs (throttled, then cut off),
 #     oversized stanzas before and after auth, a spoofed 'from', a resource
 #     conflict, a client that never finishes negotiating, a silent client
-#     found dead by the server's pings, too many connections from one address
+#     found dead by the server's pings, too many connections from one address,
+#     a flood (read at the configured rate)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 PY=/usr/bin/python3
@@ -102,7 +103,7 @@ is "$(raw conflict)" "old session: stream-error conflict" "a second bind of the 
 
 # ---- timers (a second gateway with short ones) -----------------------------------
 start_harness fast --negotiation-timeout-ms 1000 --ping-interval-ms 1000 --ping-timeout-ms 1000 \
-	--max-per-address 3
+	--max-per-address 3 --rate 20000 --burst 20000
 # shellcheck disable=SC2154
 is "$(with_timeout 30 $RAW "$fast_c2s" "$CA" timeout)" "stream-error connection-timeout after 1s" \
 	"a client that never finishes negotiating is cut after 1 s"
@@ -110,6 +111,8 @@ is "$(with_timeout 30 $RAW "$fast_c2s" "$CA" server-ping)" \
 	"answered one ping, then connection-timeout after 1s" \
 	"the server pings idle clients and drops one that stops answering"
 
+is "$(with_timeout 60 $RAW "$fast_c2s" "$CA" flood)" "flood throttled=yes bystander served=yes" \
+	"a flood is read at the configured rate, and others are served meanwhile"
 is "$(with_timeout 30 $RAW "$fast_c2s" "$CA" per-address)" "fourth connection closed" \
 	"connections per address are capped (3 here)"
 like "$(client login SCRAM-SHA-256 direct)" "bound *" "meanwhile the other gateway still serves"
