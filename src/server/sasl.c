@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* CwSaslServer: which mechanisms to offer and one negotiation's state machine (SCRAM via scram.c, PLAIN). */
+/* CwSaslServer: the mechanisms to offer and one negotiation's state machine (SCRAM, PLAIN). */
 #include "config.h"
 #include "server/sasl.h"
 
@@ -342,7 +342,6 @@ cw_sasl_server_start (CwSaslServer *self, const gchar *mechanism, GBytes *initia
   g_autoptr (GBytes) ignored = NULL;
 
   g_return_val_if_fail (self != NULL, CW_SASL_STEP_FAILURE);
-  g_return_val_if_fail (mechanism != NULL, CW_SASL_STEP_FAILURE);
   g_return_val_if_fail (error == NULL || *error == NULL, CW_SASL_STEP_FAILURE);
 
   out = out != NULL ? out : &ignored;
@@ -350,9 +349,10 @@ cw_sasl_server_start (CwSaslServer *self, const gchar *mechanism, GBytes *initia
   if (self->state != STATE_NEW)
     return fail (self, error, CW_SASL_ERROR_MALFORMED_REQUEST,
                  _("The SASL negotiation has already started"));
-  if (!find_mechanism (self, mechanism, &self->mech))
+  /* An <auth/> without a mechanism attribute is a client's error too. */
+  if (mechanism == NULL || !find_mechanism (self, mechanism, &self->mech))
     {
-      if (strcmp (mechanism, "PLAIN") == 0 && !self->secure)
+      if (g_strcmp0 (mechanism, "PLAIN") == 0 && !self->secure)
         return fail (self, error, CW_SASL_ERROR_ENCRYPTION_REQUIRED,
                      _("PLAIN is offered only on an encrypted stream"));
       return fail (self, error, CW_SASL_ERROR_INVALID_MECHANISM,

@@ -57,7 +57,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwScramCredentials, cw_scram_credentials_free)
 /**
  * cw_scram_credentials_derive:
  * @password: UTF-8; normalised (an approximation of SASLprep, RFC 4013:
- *   NFKC and non-ASCII spaces mapped to U+0020) before hashing
+ *   non-ASCII spaces mapped to U+0020, the "commonly mapped to nothing"
+ *   characters removed, NFKC; control characters refused) before hashing
  * @salt: (nullable): NULL for 16 fresh random bytes
  * @iterations: 0 for CW_SCRAM_DEFAULT_ITERATIONS
  *
@@ -118,9 +119,9 @@ const gchar *const *cw_sasl_server_get_mechanisms (CwSaslServer *self);
 
 /**
  * cw_sasl_server_start:
- * @mechanism: what the client chose; one not offered fails with
- *   CW_SASL_ERROR_INVALID_MECHANISM (PLAIN on an unencrypted stream:
- *   CW_SASL_ERROR_ENCRYPTION_REQUIRED)
+ * @mechanism: (nullable): what the client chose; one not offered, or NULL
+ *   (no mechanism attribute), fails with CW_SASL_ERROR_INVALID_MECHANISM
+ *   (PLAIN on an unencrypted stream: CW_SASL_ERROR_ENCRYPTION_REQUIRED)
  * @initial_response: (nullable): the decoded initial response; NULL when
  *   the client sent none, an empty GBytes for "="
  * @out: (out) (transfer full) (nullable): the challenge for CONTINUE, the

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* CwScramServer: SCRAM-SHA-1/256[-PLUS] server exchange, key derivation and SASLprep (RFC 5802, 7677, 4013). */
+/* CwScramServer: SCRAM server exchange, key derivation, SASLprep (RFC 5802, 7677, 4013). */
 #include "config.h"
 #include "server/scram.h"
 
@@ -285,7 +285,7 @@ cw_scram_credentials_check_password (const CwScramCredentials *creds, const gcha
   guint8 server_key[CW_SCRAM_MAX_HASH_SIZE];
   gboolean ok;
 
-  g_return_val_if_fail (cw_scram_credentials_valid (creds, creds->hash), FALSE);
+  g_return_val_if_fail (creds != NULL && cw_scram_credentials_valid (creds, creds->hash), FALSE);
   g_return_val_if_fail (password != NULL, FALSE);
 
   prepared = cw_scram_saslprep (password);
@@ -373,13 +373,17 @@ decode_saslname (const gchar *s)
   for (const gchar *p = s; *p != '\0'; p++)
     {
       if (*p != '=')
-        g_string_append_c (out, *p);
-      else if (g_str_has_prefix (p, "=2C"))
-        g_string_append_c (out, ','), p += 2;
+        {
+          g_string_append_c (out, *p);
+          continue;
+        }
+      if (g_str_has_prefix (p, "=2C"))
+        g_string_append_c (out, ',');
       else if (g_str_has_prefix (p, "=3D"))
-        g_string_append_c (out, '='), p += 2;
+        g_string_append_c (out, '=');
       else
         return NULL;
+      p += 2;
     }
   return out->len > 0 ? g_string_free (g_steal_pointer (&out), FALSE) : NULL;
 }
@@ -507,7 +511,8 @@ check_cbind_flag (CwScramServer *self, const gchar *flag, GError **error)
   if (g_str_has_prefix (flag, "p="))
     {
       if (!self->plus)
-        return set_malformed (error, _("The client asked for channel binding on a mechanism without it"));
+        return set_malformed (error,
+                              _("The client asked for channel binding on a mechanism without it"));
       if (!is_cb_name (flag + 2) || g_strcmp0 (flag + 2, self->cb_type) != 0)
         return set_malformed (error, _("The channel binding type is not supported"));
       self->gs2_binds = TRUE;

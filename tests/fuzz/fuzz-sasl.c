@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* libFuzzer target for the SASL server: hostile SCRAM and PLAIN messages through a whole negotiation. */
+/* libFuzzer target for the SASL server: hostile SCRAM and PLAIN messages, whole negotiations. */
 #include "config.h"
 
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Tests for CwSaslServer and CwScramServer: RFC vectors, full exchanges against an independent client, hostile input. */
+/* CwSaslServer tests: RFC vectors, exchanges with independent clients, hostile input. */
 #include "config.h"
 
 #include <gio/gio.h>
@@ -182,6 +182,15 @@ fixture_lookup (const gchar *username, CwSaslHash hash, gpointer user_data)
   GPtrArray *creds = g_hash_table_lookup (f->accounts, username);
 
   f->lookups++;
+  /* A store that hands out keys of the wrong size. */
+  if (strcmp (username, "broken") == 0)
+    {
+      GPtrArray *juliet = g_hash_table_lookup (f->accounts, "juliet");
+      CwScramCredentials *bad = creds_copy (g_ptr_array_index (juliet, CW_SASL_HASH_SHA1));
+
+      bad->hash = hash;
+      return bad;
+    }
   if (creds == NULL || g_ptr_array_index (creds, hash) == NULL)
     return NULL;
   return creds_copy (g_ptr_array_index (creds, hash));
@@ -211,6 +220,10 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->cb_data = g_bytes_new_static ("0123456789abcdef0123456789abcdef", 32);
   fixture_add (f, "juliet", "r0m30myr0m30");
   fixture_add (f, "a,b=c", "pencil");
+  /* An account from before SHA-256: SHA-1 keys only. */
+  fixture_add (f, "nurse", "rosemary");
+  g_ptr_array_remove_index (g_hash_table_lookup (f->accounts, "nurse"), CW_SASL_HASH_SHA256);
+  g_ptr_array_add (g_hash_table_lookup (f->accounts, "nurse"), NULL);
 }
 
 static void
@@ -633,6 +646,67 @@ test_plain (Fixture *f, gconstpointer data)
   cw_sasl_server_free (server);
 }
 
+/* An account with SHA-1 keys only: SCRAM-SHA-1 and PLAIN work, and
+ * SCRAM-SHA-256 fails as for any wrong password. */
+static void
+test_sha1_only_account (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GBytes) good = plain_message ("", "nurse", "rosemary");
+  g_autoptr (GBytes) out = NULL;
+  g_autoptr (GError) error = NULL;
+
+  (void) data;
+  {
+    g_autoptr (CwSaslServer) server = fixture_server (f, TRUE, FALSE);
+    g_autoptr (TestClient) client = test_client_new (CW_SASL_HASH_SHA1, "n,,", "rosemary", NULL);
+
+    g_assert_cmpint (run_scram (server, "SCRAM-SHA-1", client, "nurse", &error), ==,
+                     CW_SASL_STEP_SUCCESS);
+    g_assert_no_error (error);
+  }
+  {
+    g_autoptr (CwSaslServer) server = fixture_server (f, TRUE, FALSE);
+    g_autoptr (TestClient) client = test_client_new (CW_SASL_HASH_SHA256, "n,,", "rosemary",
+                                                     NULL);
+
+    assert_failure (run_scram (server, "SCRAM-SHA-256", client, "nurse", &error), &error,
+                    CW_SASL_ERROR_NOT_AUTHORIZED);
+    g_clear_error (&error);
+  }
+  {
+    g_autoptr (CwSaslServer) server = fixture_server (f, TRUE, FALSE);
+
+    g_assert_cmpint (cw_sasl_server_start (server, "PLAIN", good, &out, &error), ==,
+                     CW_SASL_STEP_SUCCESS);
+    g_assert_no_error (error);
+    g_assert_cmpstr (cw_sasl_server_get_username (server), ==, "nurse");
+  }
+}
+
+/* Keys of the wrong size from the store are the server's problem: a
+ * temporary failure, not a wrong password. */
+static void
+test_broken_store (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GBytes) plain = plain_message ("", "broken", "whatever");
+  g_autoptr (GBytes) first = str_bytes ("n,,n=broken,r=abc");
+  g_autoptr (GBytes) out = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CwSaslServer) server = fixture_server (f, TRUE, FALSE);
+  g_autoptr (CwSaslServer) server2 = fixture_server (f, TRUE, FALSE);
+
+  (void) data;
+  g_test_expect_message ("chinwag-server", G_LOG_LEVEL_WARNING, "*credentials*unusable*");
+  assert_failure (cw_sasl_server_start (server, "SCRAM-SHA-256", first, &out, &error), &error,
+                  CW_SASL_ERROR_TEMPORARY_AUTH_FAILURE);
+  g_test_assert_expected_messages ();
+  g_clear_error (&error);
+  g_test_expect_message ("chinwag-server", G_LOG_LEVEL_WARNING, "*credentials*unusable*");
+  assert_failure (cw_sasl_server_start (server2, "PLAIN", plain, &out, &error), &error,
+                  CW_SASL_ERROR_TEMPORARY_AUTH_FAILURE);
+  g_test_assert_expected_messages ();
+}
+
 /* PLAIN is not offered without TLS, and refused with encryption-required. */
 static void
 test_plain_needs_tls (Fixture *f, gconstpointer data)
@@ -695,6 +769,15 @@ test_not_offered (Fixture *f, gconstpointer data)
                       CW_SASL_ERROR_INVALID_MECHANISM);
       g_assert_null (out);
     }
+  /* <auth/> without a mechanism attribute. */
+  {
+    g_autoptr (CwSaslServer) server = fixture_server (f, TRUE, FALSE);
+    g_autoptr (GBytes) out = NULL;
+    g_autoptr (GError) error = NULL;
+
+    assert_failure (cw_sasl_server_start (server, NULL, NULL, &out, &error), &error,
+                    CW_SASL_ERROR_INVALID_MECHANISM);
+  }
 }
 
 /* Starts SCRAM-SHA-256 for juliet; returns the server-first-message. */
@@ -832,7 +915,8 @@ test_garbage_final (Fixture *f, gconstpointer data)
 {
   static const gchar *const bad[] = {
     "", "garbage", "c=biws", "c=biws,r=x", "p=abc", "r=x,c=biws,p=abc", "c=biws,r=x,p=abc,x=y",
-    "c=***,r=NONCE,p=AAAA", "c=biws,r=NONCE,p=***", "c=biws,r=NONCE,p=", "c=biws,r=NONCE,1=2,p=AAAA",
+    "c=***,r=NONCE,p=AAAA", "c=biws,r=NONCE,p=***", "c=biws,r=NONCE,p=",
+    "c=biws,r=NONCE,1=2,p=AAAA",
     "c=biws,r=NONCE,p=AAAA", "c=YmlhcyBkYXRh,r=NONCE,p=AAAA", "c=biws,p=AAAA",
   };
 
@@ -1171,7 +1255,8 @@ main (int argc, char **argv)
   g_test_add_func ("/server/sasl/derive/fresh-salt", test_derive);
   g_test_add_func ("/server/sasl/derive/saslprep", test_derive_saslprep);
   g_test_add_func ("/server/sasl/conditions", test_conditions);
-#define ADD(path, fn) g_test_add ("/server/sasl/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+#define ADD(path, fn) \
+  g_test_add ("/server/sasl/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("mechanisms", test_mechanisms);
   for (guint i = 0; i < G_N_ELEMENTS (mech_cases); i++)
     {
@@ -1184,6 +1269,8 @@ main (int argc, char **argv)
   ADD ("fail/wrong-password-unknown-user", test_scram_wrong_password_unknown_user);
   ADD ("plain/login", test_plain);
   ADD ("plain/needs-tls", test_plain_needs_tls);
+  ADD ("success/sha-1-only-account", test_sha1_only_account);
+  ADD ("fail/broken-store", test_broken_store);
   ADD ("plain/malformed", test_plain_malformed);
   ADD ("fail/not-offered", test_not_offered);
   ADD ("fail/replayed-nonce", test_replayed_nonce);
