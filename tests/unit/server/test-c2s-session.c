@@ -254,6 +254,10 @@ test_sasl_failures (Fixture *f, gconstpointer data)
   push (f, "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='X-NONE'/>");
   c2 = expect (f, "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><([a-z-]+)");
   g_assert_cmpstr (c2, ==, "invalid-mechanism");
+  g_clear_pointer (&c2, g_free);
+  push (f, "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+  c2 = expect (f, "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><([a-z-]+)");
+  g_assert_cmpstr (c2, ==, "invalid-mechanism");
   push (f, "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256'>!!!!</auth>");
   c3 = expect (f, "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><([a-z-]+)");
   g_assert_cmpstr (c3, ==, "incorrect-encoding");
