@@ -17,7 +17,6 @@
 
 PY=/usr/bin/python3
 $PY -c 'import slixmpp' 2>/dev/null || skip_all "python3-slixmpp is not installed"
-command -v openssl >/dev/null || skip_all "openssl is not installed"
 HARNESS=${top_builddir:-.}/tests/server/gw-harness
 [ -x "$HARNESS" ] || skip_all "gw-harness is not built"
 test_timeout 240
@@ -27,17 +26,18 @@ RAW="$PY $top_srcdir/tests/integration/gw-raw.py"
 DIR=$(mktemp -d)
 at_exit 'rm -rf "$DIR"'
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-	-subj /CN=localhost -addext subjectAltName=DNS:localhost \
-	-keyout "$DIR/key.pem" -out "$DIR/cert.pem" >/dev/null 2>&1 ||
-	bail_out "openssl could not make a test certificate"
-CA=$DIR/cert.pem
+# A self-signed certificate for "localhost", valid until 2126 (made with
+# openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes
+# -days 36500 -subj /CN=localhost -addext subjectAltName=DNS:localhost).
+CERT=$top_srcdir/tests/data/gateway/cert.pem
+KEY=$top_srcdir/tests/data/gateway/key.pem
+CA=$CERT
 
 # start_harness NAME ARGS...: runs gw-harness on free ports; sets NAME_c2s, NAME_tls
 start_harness() {
 	_h=$1
 	shift
-	"$HARNESS" --cert "$DIR/cert.pem" --key "$DIR/key.pem" "$@" >"$DIR/$_h.out" 2>"$DIR/$_h.err" &
+	"$HARNESS" --cert "$CERT" --key "$KEY" "$@" >"$DIR/$_h.out" 2>"$DIR/$_h.err" &
 	eval "${_h}_pid=$!"
 	at_exit "kill $! 2>/dev/null"
 	wait_until 20 grep -q ready "$DIR/$_h.out" || {
