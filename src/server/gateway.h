@@ -44,6 +44,8 @@ typedef struct _CwGateway CwGateway;
  *   be loaded.
  */
 CwGateway *cw_gateway_new (const CwGatewayOptions *options, GError **error);
+/* Sessions point into the gateway: free it after cw_gateway_stop() once the
+ * main loop brought cw_gateway_get_n_sessions() to 0. */
 void cw_gateway_free (CwGateway *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwGateway, cw_gateway_free)
 
