@@ -34,14 +34,19 @@ struct _CwGateway
   gpointer lookup_data;
 };
 
+/* An account is one the SASL lookup knows, with either hash. */
 static gboolean
 account_exists (const gchar *localpart, gpointer user_data)
 {
   CwGateway *self = user_data;
-  g_autoptr (CwScramCredentials) creds
+  g_autoptr (CwScramCredentials) sha256
     = self->lookup (localpart, CW_SASL_HASH_SHA256, self->lookup_data);
+  g_autoptr (CwScramCredentials) sha1 = NULL;
 
-  return creds != NULL;
+  if (sha256 != NULL)
+    return TRUE;
+  sha1 = self->lookup (localpart, CW_SASL_HASH_SHA1, self->lookup_data);
+  return sha1 != NULL;
 }
 
 static gboolean
