@@ -21,13 +21,11 @@ CW_INTEGRATION_TESTS += tests/integration/gateway-config.sh
 CW_INTEGRATION_TESTS += tests/integration/gw-prosody.sh
 CW_INTEGRATION_TESTS += tests/integration/tui-chat.sh
 CW_INTEGRATION_TESTS += tests/integration/gateway-admin.sh
-TESTS += $(CW_INTEGRATION_TESTS)
-EXTRA_DIST += $(CW_INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/rawpeer.py tests/integration/dbus-raw.py \
-	tests/integration/xmpp_scenarios.py tests/integration/xmpp_client.py \
 # gw-c2s.sh needs no lab: gw-harness and python3-slixmpp on loopback.
 CW_INTEGRATION_TESTS += tests/integration/gw-c2s.sh
 TESTS += $(CW_INTEGRATION_TESTS)
 EXTRA_DIST += $(CW_INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/rawpeer.py tests/integration/dbus-raw.py \
+	tests/integration/xmpp_scenarios.py tests/integration/xmpp_client.py \
 	tests/integration/gw-client.py tests/integration/gw-raw.py \
 	tests/lab/lab.sh tests/lab/README.md
 
