@@ -176,6 +176,7 @@ setup_c2s (CwGateway *self, const CwGatewayOptions *options)
   self->host.router = self->router;
   self->host.limits = &self->limits;
   self->host.modules = (const CwModule *const *)modules;
+  self->host.store = options->store;
   for (guint i = 0; i < N_MODULES; i++)
     self->module_state[i] = modules[i]->create ? modules[i]->create (&self->host) : NULL;
 }

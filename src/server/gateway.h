@@ -7,6 +7,7 @@
 #include "server/limits.h"
 #include "server/router.h"
 #include "server/sasl.h"
+#include "store/gateway-store.h"
 
 G_BEGIN_DECLS
 
@@ -30,6 +31,10 @@ typedef struct
   const CwServerLimits *limits; /* nullable: cw_server_limits_init_default() */
   CwSaslLookupFunc lookup;      /* credentials of an account */
   gpointer lookup_data;
+  /* Accounts' rosters, offline messages, archive…: lent to the modules
+   * (CwModuleHost.store). Nullable: modules that need it then stay off.
+   * Not owned; must outlive the gateway. */
+  CwGatewayStore *store;
 } CwGatewayOptions;
 
 typedef struct _CwGateway CwGateway;

@@ -16,4 +16,4 @@ src_server_libcw_server_a_SOURCES += \
 	src/server/module.c src/server/module.h \
 	src/server/mod-ping.c src/server/mod-version.c src/server/mod-disco.c src/server/mod-presence.c \
 	src/server/gateway.c src/server/gateway.h
-CW_SERVER_LIBS += $(CW_STREAM_LIBS)
+CW_SERVER_LIBS += $(CW_STREAM_LIBS) $(CW_STORE_LIBS)

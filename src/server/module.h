@@ -7,6 +7,7 @@
 #include "server/c2s-session.h"
 #include "server/limits.h"
 #include "server/router.h"
+#include "store/gateway-store.h"
 #include "xml/element.h"
 
 G_BEGIN_DECLS
@@ -24,6 +25,7 @@ typedef struct
   CwRouter *router;
   const CwServerLimits *limits;
   const struct _CwModule *const *modules; /* NULL-terminated: every module loaded */
+  CwGatewayStore *store;                  /* nullable: the accounts' data */
 } CwModuleHost;
 
 typedef struct _CwModule
