@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* gw-harness: runs a CwGateway with in-memory accounts (user1..user3, password "secret") for tests.
- */
+/* gw-harness: runs a CwGateway with accounts user1..user3 (password "secret") for tests:
+ * in memory, or with --store PATH in a gateway store that the modules use too. */
 #include "config.h"
 
 #include <glib-unix.h>
@@ -11,6 +11,13 @@
 #define N_USERS 3
 
 static CwScramCredentials *accounts[N_USERS][2];
+static CwGatewayStore *store;
+
+static CwScramCredentials *
+store_lookup (const gchar *username, CwSaslHash hash, gpointer user_data)
+{
+  return cw_gateway_store_account_get_credential (store, username, hash, NULL);
+}
 
 static CwScramCredentials *
 lookup (const gchar *username, CwSaslHash hash, gpointer user_data)
@@ -50,7 +57,7 @@ expire_cb (gpointer user_data)
 
 typedef struct
 {
-  gchar *domain, *cert, *key, *address;
+  gchar *domain, *cert, *key, *address, *store;
   gint c2s_port, tls_port;
   gboolean tls_optional;
   gint timeout_ms, max_failures, delay_ms, ping_ms, ping_timeout_ms, rate, burst, per_address;
@@ -65,6 +72,7 @@ parse_args (Args *a, int *argc, char ***argv, GError **error)
     { "cert", 0, 0, G_OPTION_ARG_FILENAME, &a->cert, "certificate PEM", "F" },
     { "key", 0, 0, G_OPTION_ARG_FILENAME, &a->key, "key PEM", "F" },
     { "address", 0, 0, G_OPTION_ARG_STRING, &a->address, "listen address", "A" },
+    { "store", 0, 0, G_OPTION_ARG_FILENAME, &a->store, "gateway store (created)", "PATH" },
     { "c2s-port", 0, 0, G_OPTION_ARG_INT, &a->c2s_port, "STARTTLS port (-1: none)", "P" },
     { "tls-port", 0, 0, G_OPTION_ARG_INT, &a->tls_port, "Direct TLS port (-1: none)", "P" },
     { "tls-optional", 0, 0, G_OPTION_ARG_NONE, &a->tls_optional, "SASL without TLS", NULL },
@@ -127,6 +135,24 @@ make_accounts (GError **error)
   return TRUE;
 }
 
+/* --store: the accounts go into the store (kept when they exist). */
+static gboolean
+open_store (const gchar *path, GError **error)
+{
+  store = cw_gateway_store_open (path, error);
+  if (store == NULL)
+    return FALSE;
+  for (guint i = 0; i < N_USERS; i++)
+    {
+      g_autofree gchar *name = g_strdup_printf ("user%u", i + 1);
+
+      if (!cw_gateway_store_account_exists (store, name, NULL)
+          && !cw_gateway_store_account_create (store, name, accounts[i][0], accounts[i][1], error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 print_ports (CwGateway *gw, const Args *a)
 {
@@ -161,7 +187,8 @@ main (int argc, char **argv)
   CwGateway *gw;
   gboolean expired = FALSE;
 
-  if (!parse_args (&a, &argc, &argv, &error) || !make_accounts (&error))
+  if (!parse_args (&a, &argc, &argv, &error) || !make_accounts (&error)
+      || (a.store != NULL && !open_store (a.store, &error)))
     {
       g_printerr ("gw-harness: %s\n", error->message);
       return 2;
@@ -172,7 +199,8 @@ main (int argc, char **argv)
   options.key_file = a.key;
   options.tls_optional = a.tls_optional;
   options.limits = &limits;
-  options.lookup = lookup;
+  options.lookup = store != NULL ? store_lookup : lookup;
+  options.store = store;
   options.listeners = listeners;
   if (a.c2s_port >= 0)
     listeners[options.n_listeners++]
@@ -199,6 +227,7 @@ main (int argc, char **argv)
   for (guint i = 0; i < N_USERS; i++)
     for (guint h = 0; h < 2; h++)
       cw_scram_credentials_free (accounts[i][h]);
-  g_free (a.domain), g_free (a.cert), g_free (a.key), g_free (a.address);
+  g_clear_object (&store);
+  g_free (a.domain), g_free (a.cert), g_free (a.key), g_free (a.address), g_free (a.store);
   return 0;
 }
