@@ -223,6 +223,8 @@ send_features (CwC2sSession *self)
       cw_element_add (features, "bind", CW_NS_BIND);
       cw_element_add (cw_element_add (features, "session", CW_NS_SESSION), "optional",
                       CW_NS_SESSION);
+      if (self->config->roster_versioning)
+        cw_element_add (features, "ver", CW_NS_ROSTERVER);
     }
   cw_c2s_session_send (self, features);
 }

@@ -33,6 +33,8 @@ typedef struct
   void (*bound) (CwC2sSession *session, gpointer user_data);
   void (*closed) (CwC2sSession *session, gpointer user_data);
   gpointer user_data;
+  /* Advertise XEP-0237 roster versioning (a roster module serves it). */
+  gboolean roster_versioning;
 } CwC2sConfig;
 
 /**
