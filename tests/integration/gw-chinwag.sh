@@ -10,7 +10,7 @@
 # the module it needs lands (xmpp_scenarios.py --list has all of them).
 SCENARIOS="roster-add-remove-pushes roster-versioning subscribe-approve subscribe-deny
 unsubscribe unsubscribed-cancel presence-broadcast-probe-unavailable directed-presence
-message-full-jid message-bare-priority disco-info ping version
+message-full-jid message-bare-priority ping version
 hostile-stanza-before-auth hostile-sasl hostile-spoofed-from hostile-oversized"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 

@@ -80,7 +80,7 @@ POLICY = {
 # what the chinwag gateway is built to do: Prosody's behaviour except where
 # the RFC's SHOULD is followed instead
 POLICY['chinwag'] = dict(POLICY['prosody'], before_auth='stream-error:not-authorized',
-                         unsubscribe_sends_unavailable=True)
+                         unsubscribe_sends_unavailable=True, scram_wrong_nonce='not-authorized')
 
 SCENARIOS = []
 
