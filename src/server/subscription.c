@@ -78,6 +78,10 @@ inbound (CwSubscriptionEvent event, gboolean *to, gboolean *from, gboolean *po, 
       case CW_SUBSCRIPTION_SUBSCRIBE:
         if (*from)
           return CW_SUBSCRIPTION_ACTION_AUTO_REPLY;
+        /* A request already waiting is not delivered twice (Appendix A); it
+         * comes again at the next login. */
+        if (*pi)
+          return CW_SUBSCRIPTION_ACTION_NONE;
         *pi = TRUE;
         return CW_SUBSCRIPTION_ACTION_FORWARD;
       case CW_SUBSCRIPTION_SUBSCRIBED:
