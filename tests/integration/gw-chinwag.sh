@@ -8,7 +8,8 @@
 #
 # SCENARIOS lists what the gateway serves so far: add a scenario here when
 # the module it needs lands (xmpp_scenarios.py --list has all of them).
-SCENARIOS="roster-add-remove-pushes roster-versioning subscribe-approve subscribe-deny
+SCENARIOS="roster-add-remove-pushes roster-versioning roster-set-errors roster-remove-cancels
+subscribe-approve subscribe-deny subscribe-offline-pending
 unsubscribe unsubscribed-cancel presence-broadcast-probe-unavailable directed-presence
 message-full-jid message-bare-priority ping version
 hostile-stanza-before-auth hostile-sasl hostile-spoofed-from hostile-oversized"
