@@ -19,3 +19,8 @@ check_PROGRAMS += tests/unit/server/test-subscription
 TESTS += tests/unit/server/test-subscription
 tests_unit_server_test_subscription_SOURCES = tests/unit/server/test-subscription.c
 tests_unit_server_test_subscription_LDADD = $(CW_SERVER_LIBS)
+# Roster IQs and inbound subscriptions through a router and a gateway store.
+check_PROGRAMS += tests/unit/server/test-roster
+TESTS += tests/unit/server/test-roster
+tests_unit_server_test_roster_SOURCES = tests/unit/server/test-roster.c
+tests_unit_server_test_roster_LDADD = $(CW_SERVER_LIBS)
