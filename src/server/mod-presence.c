@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* mod-presence: RFC 6121 presence — broadcast, probes, directed presence — and the roster's hooks. */
+/* mod-presence: RFC 6121 presence (broadcast, probes, directed) and the roster module hooks. */
 #include "config.h"
 
 #include "server/module.h"
@@ -7,14 +7,14 @@
 #include "server/presence-private.h"
 #include "xml/stanza.h"
 
-/* Rosters and subscription state live in mod-roster.c; this file keeps
- * what each session said and sends it where RFC 6121 §4 says: the
- * account's own resources, contacts subscribed to it (from, both), and
- * those it sent directed presence. Without a store there is no roster,
- * and presence only reaches the account's own resources. */
+  /* Rosters and subscription state live in mod-roster.c; this file keeps
+   * what each session said and sends it where RFC 6121 §4 says: the
+   * account's own resources, contacts subscribed to it (from, both), and
+   * those it sent directed presence. Without a store there is no roster,
+   * and presence only reaches the account's own resources. */
 
-static void
-presence_session_free (CwPresenceSession *ps)
+  static void
+  presence_session_free (CwPresenceSession *ps)
 {
   g_clear_pointer (&ps->last, cw_element_unref);
   g_hash_table_destroy (ps->directed);
@@ -27,10 +27,9 @@ presence_create (const CwModuleHost *host)
   CwPresenceState *state = g_new0 (CwPresenceState, 1);
 
   state->host = host;
-  state->sessions
-    = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify)presence_session_free);
-  state->by_bare = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                          (GDestroyNotify)g_ptr_array_unref);
+  state->sessions = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify)presence_session_free);
+  state->by_bare
+    = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
   return state;
 }
 
@@ -343,6 +342,21 @@ presence_session_bound (gpointer data, CwC2sSession *session)
   g_ptr_array_add (list, ps);
 }
 
+/* Whether a newer session bound @ps's full JID (and took it over). */
+static gboolean
+replaced (CwPresenceState *state, CwPresenceSession *ps)
+{
+  CwJid *jid = cw_c2s_session_get_jid (ps->session);
+  GPtrArray *sessions = cw_presence_sessions_of (state, cw_jid_get_bare_string (jid));
+
+  for (guint i = 0; sessions != NULL && i < sessions->len; i++)
+    if (sessions->pdata[i] != ps
+        && cw_jid_equal (
+          cw_c2s_session_get_jid (((CwPresenceSession *)sessions->pdata[i])->session), jid))
+      return TRUE;
+  return FALSE;
+}
+
 /* §4.5.2 done by the server: a session that ends without saying goodbye
  * goes unavailable for everyone who saw it. */
 static void
@@ -355,7 +369,9 @@ presence_session_closed (gpointer data, CwC2sSession *session)
 
   if (ps == NULL)
     return;
-  if (ps->last != NULL || g_hash_table_size (ps->directed) > 0)
+  if (replaced (state, ps))
+    g_clear_pointer (&ps->last, cw_element_unref); /* the new session speaks for the JID */
+  else if (ps->last != NULL || g_hash_table_size (ps->directed) > 0)
     {
       g_autoptr (CwElement) gone = cw_stanza_presence_new (
         "unavailable", cw_jid_to_string (cw_c2s_session_get_jid (session)), NULL);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Rosters (RFC 6121 §2, XEP-0237 versions) and the subscription state changes (§3) in the store. */
+/* Rosters (RFC 6121 §2, XEP-0237 versions) and subscription state changes (§3) in the store. */
 #include "config.h"
 
 #include "common/namespaces.h"
@@ -132,8 +132,7 @@ reply_error (const CwModuleHost *host, CwElement *request, CwStanzaError conditi
 /* §2.1.3 and §2.6: the whole roster, or an empty result when the
  * client's ver is current. */
 static void
-roster_get (CwPresenceState *state, CwElement *stanza, CwPresenceSession *ps,
-            const gchar *username)
+roster_get (CwPresenceState *state, CwElement *stanza, CwPresenceSession *ps, const gchar *username)
 {
   CwElement *request = cw_stanza_iq_get_payload (stanza);
   const gchar *client_ver = cw_element_get_attr (request, "ver");
@@ -255,8 +254,8 @@ cancel_after_remove (CwPresenceState *state, const gchar *user, const CwRosterIt
 }
 
 static void
-roster_remove (CwPresenceState *state, CwElement *stanza, const gchar *user,
-               const gchar *username, const gchar *contact)
+roster_remove (CwPresenceState *state, CwElement *stanza, const gchar *user, const gchar *username,
+               const gchar *contact)
 {
   CwGatewayStore *store = state->host->store;
   g_autoptr (CwRosterItem) item = cw_gateway_store_roster_get_item (store, username, contact, NULL);
@@ -379,19 +378,20 @@ cw_roster_handle_iq (CwPresenceState *state, CwElement *stanza)
 /* Saves @item (or deletes it when nothing is left of a hidden one) after
  * a subscription change, and pushes what the user's roster shows. */
 static void
-store_change (CwPresenceState *state, const gchar *user, const gchar *username,
-              CwRosterItem *item, const CwSubscriptionState *old, gboolean existed)
+store_change (CwPresenceState *state, const gchar *user, const gchar *username, CwRosterItem *item,
+              const CwSubscriptionState *old, gboolean existed)
 {
   CwGatewayStore *store = state->host->store;
   gboolean was_visible = existed && !item_is_hidden (item);
-  gboolean empty = item->subscription == CW_ROSTER_SUBSCRIPTION_NONE && !item->ask_out
-                   && !item->pending_in;
+  gboolean empty
+    = item->subscription == CW_ROSTER_SUBSCRIPTION_NONE && !item->ask_out && !item->pending_in;
   g_autoptr (GError) error = NULL;
   guint64 version = 0;
 
   if (empty && !was_visible)
     {
-      if (existed && !cw_gateway_store_roster_remove_item (store, username, item->jid, NULL, &error))
+      if (existed
+          && !cw_gateway_store_roster_remove_item (store, username, item->jid, NULL, &error))
         g_warning ("roster of %s: %s", username, error->message);
       return;
     }
@@ -424,8 +424,8 @@ store_change (CwPresenceState *state, const gchar *user, const gchar *username,
 /* Runs the state machine for @user's item for @contact; stores and
  * pushes the change. */
 static CwSubscriptionActions
-change (CwPresenceState *state, const gchar *user, const gchar *contact,
-        CwSubscriptionEvent event, CwSubscriptionDirection direction)
+change (CwPresenceState *state, const gchar *user, const gchar *contact, CwSubscriptionEvent event,
+        CwSubscriptionDirection direction)
 {
   g_autofree gchar *username = username_of (user);
   g_autoptr (CwRosterItem) item = NULL;
@@ -460,8 +460,10 @@ change (CwPresenceState *state, const gchar *user, const gchar *contact,
 static gboolean
 bare_ends (CwElement *stanza, gchar **from, gchar **to)
 {
-  g_autoptr (CwJid) f = cw_stanza_get_from (stanza) ? cw_jid_parse (cw_stanza_get_from (stanza), NULL) : NULL;
-  g_autoptr (CwJid) t = cw_stanza_get_to (stanza) ? cw_jid_parse (cw_stanza_get_to (stanza), NULL) : NULL;
+  g_autoptr (CwJid) f
+    = cw_stanza_get_from (stanza) ? cw_jid_parse (cw_stanza_get_from (stanza), NULL) : NULL;
+  g_autoptr (CwJid) t
+    = cw_stanza_get_to (stanza) ? cw_jid_parse (cw_stanza_get_to (stanza), NULL) : NULL;
 
   if (f == NULL || t == NULL || cw_jid_get_local (f) == NULL)
     return FALSE;

@@ -13,8 +13,7 @@ cw_subscription_has_to (CwRosterSubscription subscription)
 gboolean
 cw_subscription_has_from (CwRosterSubscription subscription)
 {
-  return subscription == CW_ROSTER_SUBSCRIPTION_FROM
-         || subscription == CW_ROSTER_SUBSCRIPTION_BOTH;
+  return subscription == CW_ROSTER_SUBSCRIPTION_FROM || subscription == CW_ROSTER_SUBSCRIPTION_BOTH;
 }
 
 static CwRosterSubscription

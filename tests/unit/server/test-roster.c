@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Tests for the roster IQs and inbound subscriptions of mod-presence/mod-roster, through a router and a store. */
+/* Tests for roster IQs and inbound subscriptions (mod-roster.c) through a router and a store. */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -146,7 +146,9 @@ roster (Fixture *f, gchar **ver)
   return g_string_free (out, FALSE);
 }
 
-#define SET(item) "<iq xmlns='jabber:client' type='set' id='s'><query xmlns='jabber:iq:roster'>" item "</query></iq>"
+#define SET(item)                                                                                  \
+  "<iq xmlns='jabber:client' type='set' id='s'><query xmlns='jabber:iq:roster'>" item              \
+  "</query></iq>"
 
 /* RFC 6121 §2.3.3 and §2.5.3: what a roster set may not do. */
 static void
@@ -164,7 +166,8 @@ test_set_errors (Fixture *f, gconstpointer data)
     { SET ("<item jid='user2@example.org' subscription='both'/>"), "not-allowed" },
     { SET ("<item jid='user2@example.org' subscription='from'/>"), "not-allowed" },
     { SET ("<item jid='user1@example.org'/>"), "not-allowed" },
-    { SET ("<item jid='user2@example.org'><group>a</group><group>a</group></item>"), "bad-request" },
+    { SET ("<item jid='user2@example.org'><group>a</group><group>a</group></item>"),
+      "bad-request" },
     { SET ("<item jid='user2@example.org'><group/></item>"), "not-acceptable" },
     { SET ("<item jid='user2@example.org' subscription='remove'/>"), "item-not-found" },
     { "<iq xmlns='jabber:client' type='get' id='o' to='user2@example.org'>"
