@@ -11,10 +11,11 @@ CW_DAEMON_LIBS = src/daemon/libcw-daemon.a $(CW_COMMON_LIBS) $(SODIUM_LIBS)
 sbin_PROGRAMS += src/chinwagd
 src_chinwagd_SOURCES = \
 	src/daemon/main.c \
-	src/daemon/control.c src/daemon/control.h
+	src/daemon/control.c src/daemon/control.h \
+	src/daemon/gateway-run.c src/daemon/gateway-run.h
 src_chinwagd_CPPFLAGS = $(AM_CPPFLAGS) -DCW_SYSCONFDIR=\""$(sysconfdir)"\" \
 	-DG_LOG_DOMAIN=\"chinwagd\"
-src_chinwagd_LDADD = $(CW_DAEMON_LIBS) $(CW_DBUS_LIBS)
+src_chinwagd_LDADD = $(CW_DAEMON_LIBS) $(CW_SERVER_LIBS) $(CW_DBUS_LIBS)
 
 # chinwagctl: the gateway's accounts (chinwagctl(8)).
 sbin_PROGRAMS += src/chinwagctl
