@@ -131,18 +131,28 @@ map_options (GatewayRun *run, CwGatewayOptions *options)
 
 /* ---- start and stop ------------------------------------------------------ */
 
+CwGatewayStore *
+cw_gateway_open_storage (const gchar *path, GError **error)
+{
+  g_autofree gchar *dir = g_path_get_dirname (path);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot create the folder %s: %s"), dir, g_strerror (saved));
+      return NULL;
+    }
+  return cw_gateway_store_open (path, error);
+}
+
 static gboolean
 open_store (GatewayRun *run)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *dir = g_path_get_dirname (run->config->storage);
 
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      g_printerr (_("chinwagd: cannot create the folder %s: %s\n"), dir, g_strerror (errno));
-      return FALSE;
-    }
-  run->store = cw_gateway_store_open (run->config->storage, &error);
+  run->store = cw_gateway_open_storage (run->config->storage, &error);
   if (run->store == NULL)
     {
       g_printerr (_("chinwagd: cannot open the storage %s: %s\n"), run->config->storage,

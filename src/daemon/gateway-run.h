@@ -4,6 +4,8 @@
 
 #include <glib.h>
 
+#include "store/gateway-store.h"
+
 G_BEGIN_DECLS
 
 /**
@@ -17,6 +19,10 @@ G_BEGIN_DECLS
  * Returns: the exit status: EXIT_SUCCESS after a clean stop, EXIT_FAILURE
  *   when the configuration, the store or a listener cannot be used.
  */
+/* Opens (or creates) the gateway store at @path, and its folder (mode 0700)
+ * when missing: for chinwagd and chinwagctl alike. */
+CwGatewayStore *cw_gateway_open_storage (const gchar *path, GError **error);
+
 int cw_gateway_run (const gchar *path, gboolean check_only);
 
 G_END_DECLS
