@@ -19,7 +19,9 @@ PY=/usr/bin/python3
 $PY -c 'import slixmpp' 2>/dev/null || skip_all "python3-slixmpp is not installed"
 CHINWAGD=${top_builddir:-.}/src/chinwagd
 CTL=${top_builddir:-.}/src/chinwagctl
-[ -x "$CHINWAGD" ] && [ -x "$CTL" ] || skip_all "chinwagd or chinwagctl is not built"
+if [ ! -x "$CHINWAGD" ] || [ ! -x "$CTL" ]; then
+	skip_all "chinwagd or chinwagctl is not built"
+fi
 test_timeout 240
 
 DIR=$(mktemp -d)
