@@ -562,6 +562,8 @@ on_connected (GObject *src, GAsyncResult *res, gpointer data)
     {
       /* as interactive clients do: no Nagle delay on small stanzas */
       g_socket_set_option (g_socket_connection_get_socket (tcp), IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+      /* the client's timeout was for connecting: idle connections stay */
+      g_socket_set_timeout (g_socket_connection_get_socket (tcp), 0);
       c->tcp = tcp;
       c->io = g_object_ref (G_IO_STREAM (tcp));
       c->state = ST_FEATURES_PLAIN;

@@ -62,7 +62,19 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-gateway.XXXXXX") || exit 1
 chmod 755 "$WORK"
 SERVER_PID=''
 CURRENT=''
+CHILD=''
+# in_bg CMD...: runs CMD as a child that a signal to this script does not wait for
+in_bg() {
+	local rc
+	"$@" &
+	CHILD=$!
+	wait "$CHILD"
+	rc=$?
+	CHILD=''
+	return $rc
+}
 cleanup() {
+	[ -z "$CHILD" ] || kill "$CHILD" 2>/dev/null
 	[ -z "$CURRENT" ] || "target_${CURRENT}_stop" "$WORK/$CURRENT" 2>/dev/null
 	[ -n "${BENCH_KEEP:-}" ] && echo "bench-gateway: kept $WORK" >&2 || rm -rf "$WORK"
 }
@@ -89,14 +101,21 @@ descendants() {
 		echo "$p"
 	done
 }
+alive() { # PID...: is any of them still running (zombies count as gone)?
+	local p
+	for p in "$@"; do
+		[ -e "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null && return 0
+	done
+	return 1
+}
 stop_tree() {
 	local pids
 	pids="$(descendants "$1") $1"
 	# shellcheck disable=SC2086
 	kill -TERM $pids 2>/dev/null
-	for _ in $(seq 50); do
+	for _ in $(seq 100); do
 		# shellcheck disable=SC2086
-		kill -0 $pids 2>/dev/null || return 0
+		alive $pids || return 0
 		sleep 0.1
 	done
 	# shellcheck disable=SC2086
@@ -216,13 +235,13 @@ target_ejabberd_start() {
 	ejabberd_ctl "$dir" foreground </dev/null >"$dir/stdout.log" 2>&1 &
 	SERVER_PID=$!
 	wait_port "$port" 90 "$SERVER_PID" || return 1
-	(cd "$dir" && HOME=$dir timeout 300 erl -noshell -sname "breg$$" -setcookie "$EJ_COOKIE" \
+	in_bg timeout 300 env -C "$dir" HOME="$dir" erl -noshell -sname "breg$$" -setcookie "$EJ_COOKIE" \
 		-erl_epmd_port "$dist" -start_epmd false -dist_listen false -eval "
 		N = '$EJ_NODE', pong = net_adm:ping(N),
 		R = [rpc:call(N, ejabberd_auth, try_register,
 		      [list_to_binary(\"$PREFIX\" ++ integer_to_list(I)), <<\"$DOMAIN\">>, <<\"$PASSWORD\">>])
 		     || I <- lists:seq(1, $ACCOUNTS)],
-		io:format(\"~p~n\", [lists:usort(R)]), halt().") >"$dir/register.log" 2>&1 &&
+		io:format(\"~p~n\", [lists:usort(R)]), halt()." >"$dir/register.log" 2>&1 &&
 		grep -q '^\[ok\]$' "$dir/register.log"
 }
 target_ejabberd_stop() { [ -z "$SERVER_PID" ] || stop_tree "$SERVER_PID"; }
@@ -266,7 +285,7 @@ run_target() {
 		CURRENT='' SERVER_PID=''
 		return 1
 	fi
-	"$BENCH_C2S" --port "${CHINWAG_PORT:-$port}" --domain "$DOMAIN" --prefix "$PREFIX" --password "$PASSWORD" \
+	in_bg "$BENCH_C2S" --port "${CHINWAG_PORT:-$port}" --domain "$DOMAIN" --prefix "$PREFIX" --password "$PASSWORD" \
 		--logins "$LOGINS" --inflight "$INFLIGHT" --idle "$IDLE" --pairs "$PAIRS" --seconds "$SECONDS_" \
 		--server-pid "$SERVER_PID" "${EXTRA[@]}" >"$dir/result.txt" 2>"$dir/bench.err" ||
 		{ echo "bench-gateway: bench-c2s failed (rc $?) against $t:" >&2 && tail -n 30 "$dir/bench.err" >&2; }

@@ -13,6 +13,7 @@ CW_INTEGRATION_TESTS += tests/integration/peer-ichat.sh
 CW_INTEGRATION_TESTS += tests/integration/peer-hostile.sh
 CW_INTEGRATION_TESTS += tests/integration/dbus-api.sh
 CW_INTEGRATION_TESTS += tests/integration/cli-chat.sh
+CW_INTEGRATION_TESTS += tests/integration/bench-smoke.sh
 TESTS += $(CW_INTEGRATION_TESTS)
 EXTRA_DIST += $(CW_INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/rawpeer.py tests/integration/dbus-raw.py \
 	tests/lab/lab.sh tests/lab/README.md
