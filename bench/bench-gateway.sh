@@ -182,11 +182,6 @@ target_ejabberd_version() { dpkg-query -W -f '${Version}' ejabberd 2>/dev/null |
 EJ_NODE="bench$$@localhost"
 EJ_COOKIE="bench$$$RANDOM"
 target_ejabberd_register() { :; } # needs the running node: done in start
-ejabberd_ctl() { # DIR ARGS...
-	local dir=$1
-	shift
-	/usr/sbin/ejabberdctl --config-dir "$dir" --spool "$dir/spool" --logs "$dir/logs" --node "$EJ_NODE" "$@"
-}
 target_ejabberd_start() {
 	local dir=$1 port=$2 dist
 	dist=$(free_port)
@@ -232,7 +227,11 @@ target_ejabberd_start() {
 		  mod_roster: {}
 	EOF
 	chown -R ejabberd "$dir"
-	ejabberd_ctl "$dir" foreground </dev/null >"$dir/stdout.log" 2>&1 &
+	# setpriv, not ejabberdctl's own su: su goes through PAM, which puts the
+	# open-file limit back to 1024 and ejabberd then fails its accepts
+	setpriv --reuid=ejabberd --regid=ejabberd --init-groups env HOME="$dir/spool" \
+		/usr/sbin/ejabberdctl --config-dir "$dir" --spool "$dir/spool" --logs "$dir/logs" --node "$EJ_NODE" \
+		foreground </dev/null >"$dir/stdout.log" 2>&1 &
 	SERVER_PID=$!
 	wait_port "$port" 90 "$SERVER_PID" || return 1
 	in_bg timeout 300 env -C "$dir" HOME="$dir" erl -noshell -sname "breg$$" -setcookie "$EJ_COOKIE" \
