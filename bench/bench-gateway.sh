@@ -8,17 +8,22 @@
 #                          [--logins N] [--inflight K] [--idle C] [--pairs P] [--seconds T]
 #                          [-- BENCH-C2S-OPTIONS...]
 #
-# A target is three functions: target_NAME_start DIR PORT (starts the server,
-# sets SERVER_PID), target_NAME_register DIR COUNT (creates accounts b1..bCOUNT
-# with password "pw" on domain "localhost"; called before start) and
-# target_NAME_stop DIR. Adding a server is adding those three.
+# A target is five functions: target_NAME_available (installed?),
+# target_NAME_version, target_NAME_register DIR COUNT (creates accounts
+# b1..bCOUNT with password "pw" on domain "localhost"; called before start, a
+# server that needs to run for it does it in start), target_NAME_start DIR
+# PORT (starts the server, sets SERVER_PID) and target_NAME_stop DIR. Adding
+# a server is adding those five and naming it in --targets.
 #
 # chinwag contract (--chinwag CMD): CMD runs with BENCH_DIR (a scratch dir),
 # BENCH_PORT (a free port it should listen on for c2s), BENCH_DOMAIN,
 # BENCH_ACCOUNTS, BENCH_PREFIX, BENCH_PASSWORD, BENCH_CERT and BENCH_KEY in its
 # environment. It creates the accounts, then execs the server in the
 # foreground (its PID is the one measured and stopped); if it listens on
-# another port it prints "c2s-port N" on stdout.
+# another port it prints "c2s-port N" (or gw-harness's "c2s N") on stdout.
+#
+# BENCH_C2S=PATH picks the load generator; BENCH_KEEP=1 keeps the scratch
+# directory (configs, server logs, bench-c2s's RESULT lines) for a look.
 set -u
 
 SMOKE=0
@@ -33,7 +38,7 @@ while [ $# -gt 0 ]; do
 	--chinwag) CHINWAG_CMD=$2 && shift ;;
 	--logins | --inflight | --idle | --pairs | --seconds) SIZE[${1#--}]=$2 && shift ;;
 	--) shift && EXTRA=("$@") && break ;;
-	-h | --help) sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//' && exit 0 ;;
+	-h | --help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//' && exit 0 ;;
 	*) echo "bench-gateway: unknown option $1" >&2 && exit 2 ;;
 	esac
 	shift
@@ -76,7 +81,7 @@ in_bg() {
 cleanup() {
 	[ -z "$CHILD" ] || kill "$CHILD" 2>/dev/null
 	[ -z "$CURRENT" ] || "target_${CURRENT}_stop" "$WORK/$CURRENT" 2>/dev/null
-	[ -n "${BENCH_KEEP:-}" ] && echo "bench-gateway: kept $WORK" >&2 || rm -rf "$WORK"
+	if [ -n "${BENCH_KEEP:-}" ]; then echo "bench-gateway: kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -256,7 +261,7 @@ target_chinwag_start() {
 		sh -c "exec $CHINWAG_CMD" </dev/null >"$dir/stdout.log" 2>"$dir/stderr.log" &
 	SERVER_PID=$!
 	for _ in $(seq 600); do
-		p=$(sed -n 's/^c2s-port \([0-9][0-9]*\).*/\1/p' "$dir/stdout.log" | head -n 1)
+		p=$(sed -n 's/^c2s\(-port\)\{0,1\} \([0-9][0-9]*\).*/\2/p' "$dir/stdout.log" | head -n 1)
 		[ -z "$p" ] || { CHINWAG_PORT=$p && break; }
 		port_open "$port" && break
 		kill -0 "$SERVER_PID" 2>/dev/null || return 1
