@@ -440,6 +440,15 @@ cw_jid_parse (const gchar *str, GError **error)
   return cw_jid_new (local, domain, slash != NULL ? slash + 1 : NULL, error);
 }
 
+gchar *
+cw_jid_prep_localpart (const gchar *raw, GError **error)
+{
+  g_return_val_if_fail (raw != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return prepare_local (raw, error);
+}
+
 CwJid *
 cw_jid_ref (CwJid *jid)
 {

@@ -71,6 +71,12 @@ gboolean cw_jid_equal_func (gconstpointer a, gconstpointer b);
 /* Parse and return the normalised string, for callers that keep strings. */
 gchar *cw_jid_normalize (const gchar *str, GError **error);
 
+/* Validates and normalises a localpart alone, as cw_jid_new does (case
+ * folding, NFC, forbidden characters, length): for usernames that arrive
+ * without a domain, such as a SASL authentication identity. Returns NULL
+ * and sets @error (CW_JID_ERROR) when @raw is not a valid localpart. */
+gchar *cw_jid_prep_localpart (const gchar *raw, GError **error);
+
 /* XEP-0106 escaping of a localpart, e.g. "juliet@capulet" →
  * "juliet\40capulet". A backslash is escaped only where it starts one of
  * the ten escape sequences. The result is a valid localpart for cw_jid_new;

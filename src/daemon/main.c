@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 
 #include "daemon/control.h"
+#include "daemon/gateway-run.h"
 #include "dbus/dbus-adapter.h"
 #include "im/ll-session.h"
 #include "ll/avahi-discovery.h"
@@ -29,6 +30,9 @@ typedef struct
   gboolean embedded_mdns;
   gboolean no_dbus;
   gboolean version;
+  gboolean gateway;
+  gchar *config;
+  gboolean check_config;
 } Options;
 
 static Options opt;
@@ -53,6 +57,12 @@ static const GOptionEntry entries[] = {
     N_("Use the built-in mDNS responder even when avahi-daemon runs"), NULL },
   { "no-dbus", 0, 0, G_OPTION_ARG_NONE, &opt.no_dbus,
     N_("Do not offer the D-Bus API on the session bus"), NULL },
+  { "gateway", 0, 0, G_OPTION_ARG_NONE, &opt.gateway,
+    N_("Run as an XMPP server for clients (gateway mode)"), NULL },
+  { "config", 0, 0, G_OPTION_ARG_FILENAME, &opt.config,
+    N_("Gateway configuration file, see chinwag.conf(5)"), N_("FILE") },
+  { "check-config", 0, 0, G_OPTION_ARG_NONE, &opt.check_config,
+    N_("Check the gateway configuration and exit"), NULL },
   { "version", 'V', 0, G_OPTION_ARG_NONE, &opt.version, N_("Print the version and exit"), NULL },
   { NULL }
 };
@@ -517,6 +527,18 @@ run_peer (void)
   return EXIT_SUCCESS;
 }
 
+/* ---- gateway mode ------------------------------------------------------- */
+
+static int
+run_gateway (void)
+{
+  g_autofree gchar *path = opt.config != NULL
+                             ? g_strdup (opt.config)
+                             : g_build_filename (CW_SYSCONFDIR, "chinwag", "chinwag.conf", NULL);
+
+  return cw_gateway_run (path, opt.check_config);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -541,6 +563,17 @@ main (int argc, char **argv)
     {
       g_print ("chinwagd %s\n", PACKAGE_VERSION);
       return EXIT_SUCCESS;
+    }
+  if ((opt.config != NULL || opt.check_config) && !opt.gateway)
+    {
+      g_printerr (_("chinwagd: --config and --check-config go with --gateway\n"));
+      return 2;
+    }
+  if (opt.gateway)
+    {
+      rc = run_gateway ();
+      g_free (opt.config);
+      return rc;
     }
   if (opt.port < 0 || opt.port > 65535)
     {

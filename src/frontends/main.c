@@ -9,6 +9,7 @@
 
 #include "frontends/cli.h"
 #include "frontends/client.h"
+#include "frontends/tui/tui.h"
 
 static gboolean opt_version;
 
@@ -81,10 +82,5 @@ main (int argc, char **argv)
     return CW_EXIT_NO_DAEMON;
   if (argc > 1)
     return cw_cli_run (proxy, argc - 1, argv + 1);
-  {
-    g_autofree gchar *help = g_option_context_get_help (ctx, TRUE, NULL);
-
-    g_printerr ("%s", help);
-    return CW_EXIT_USAGE;
-  }
+  return cw_tui_run (proxy);
 }

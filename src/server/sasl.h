@@ -57,7 +57,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwScramCredentials, cw_scram_credentials_free)
 /**
  * cw_scram_credentials_derive:
  * @password: UTF-8; normalised (an approximation of SASLprep, RFC 4013:
- *   NFKC and non-ASCII spaces mapped to U+0020) before hashing
+ *   non-ASCII spaces mapped to U+0020, the "commonly mapped to nothing"
+ *   characters removed, NFKC; control characters refused) before hashing
  * @salt: (nullable): NULL for 16 fresh random bytes
  * @iterations: 0 for CW_SCRAM_DEFAULT_ITERATIONS
  *
@@ -80,6 +81,18 @@ CwScramCredentials *cw_scram_credentials_derive (CwSaslHash hash, const gchar *p
 typedef CwScramCredentials *(*CwSaslLookupFunc) (const gchar *username, CwSaslHash hash,
                                                  gpointer user_data);
 
+/**
+ * CwSaslAuthorizeFunc:
+ * @username: an account whose proof was just verified (normalised localpart)
+ *
+ * The last word on a successful exchange, e.g. for a disabled account:
+ * returns FALSE with a CW_SASL_ERROR (CW_SASL_ERROR_ACCOUNT_DISABLED) to
+ * turn the success into that failure. Asked only after a correct proof, so
+ * a guesser learns nothing from it.
+ */
+typedef gboolean (*CwSaslAuthorizeFunc) (const gchar *username, gpointer user_data,
+                                         GError **error);
+
 typedef struct
 {
   CwSaslLookupFunc lookup;
@@ -95,6 +108,10 @@ typedef struct
    * CwSaslServer. */
   const gchar *cb_type;
   GBytes *cb_data;
+  /* Never offer PLAIN, even on an encrypted stream. */
+  gboolean no_plain;
+  /* Nullable; called with @lookup_data. */
+  CwSaslAuthorizeFunc authorize;
 } CwSaslServerConfig;
 
 typedef enum
@@ -118,9 +135,9 @@ const gchar *const *cw_sasl_server_get_mechanisms (CwSaslServer *self);
 
 /**
  * cw_sasl_server_start:
- * @mechanism: what the client chose; one not offered fails with
- *   CW_SASL_ERROR_INVALID_MECHANISM (PLAIN on an unencrypted stream:
- *   CW_SASL_ERROR_ENCRYPTION_REQUIRED)
+ * @mechanism: (nullable): what the client chose; one not offered, or NULL
+ *   (no mechanism attribute), fails with CW_SASL_ERROR_INVALID_MECHANISM
+ *   (PLAIN on an unencrypted stream: CW_SASL_ERROR_ENCRYPTION_REQUIRED)
  * @initial_response: (nullable): the decoded initial response; NULL when
  *   the client sent none, an empty GBytes for "="
  * @out: (out) (transfer full) (nullable): the challenge for CONTINUE, the

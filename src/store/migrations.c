@@ -44,6 +44,18 @@ static const CwStoreMigration migrations[] = {
   { 1, "messages: outgoing queue and history", schema_1 },
 };
 
+static const CwDbSchema schema = {
+  CW_STORE_APPLICATION_ID,
+  migrations,
+  G_N_ELEMENTS (migrations),
+};
+
+const CwDbSchema *
+cw_store_schema (void)
+{
+  return &schema;
+}
+
 const CwStoreMigration *
 cw_store_migrations (guint *n_migrations)
 {

@@ -4,21 +4,19 @@
 
 #include <glib.h>
 
+#include "store/db.h"
+
 G_BEGIN_DECLS
 
 /* PRAGMA application_id of a chinwag store ("CWAG"), so that we neither
  * migrate another program's SQLite file nor let it be mistaken for ours. */
 #define CW_STORE_APPLICATION_ID 1129791815 /* 0x43574147 */
 
-typedef struct
-{
-  guint version;       /* PRAGMA user_version once this step is applied */
-  const gchar *summary;
-  const gchar *sql;    /* one or more statements, run in one transaction */
-} CwStoreMigration;
-
 /* Returns: (transfer none) (array length=n_migrations): the steps in
  * order; step i has version i + 1. Never edit a step that has shipped: add one. */
 const CwStoreMigration *cw_store_migrations (guint *n_migrations);
+
+/* The peer store's schema for cw_db_open (). */
+const CwDbSchema *cw_store_schema (void);
 
 G_END_DECLS

@@ -5,14 +5,16 @@
 #include <gio/gio.h>
 
 #include "store/message.h"
+#include "store/store-error.h"
 
 G_BEGIN_DECLS
 
 /* The interface is record-level: callers never see SQL or SQLite types, so
  * the backend can change (PostgreSQL for a large gateway) behind it. Each
- * kind of record has its own group of cw_store_<record>_* functions; today
- * only messages exist. Accounts, rosters, offline messages and archives
- * will join as new groups with their own schema migrations.
+ * kind of record has its own group of cw_store_<record>_* functions. This
+ * is the link-local peer's store (messages); the gateway keeps its records
+ * (accounts, rosters, offline messages, archives) in CwGatewayStore, a file
+ * of its own with its own migrations (store/gateway-store.h).
  *
  * Durability: a call that changes data returns only once the change is
  * committed and fsync()ed (WAL, synchronous=FULL), so whatever a caller has
@@ -20,24 +22,6 @@ G_BEGIN_DECLS
  *
  * A CwStore is not thread-safe: use it from one thread. Several CwStores
  * (in one process or several) may share a file. */
-
-#define CW_STORE_ERROR (cw_store_error_quark ())
-GQuark cw_store_error_quark (void);
-
-/* Codes are stable. */
-typedef enum
-{
-  CW_STORE_ERROR_FAILED,      /* anything not below */
-  CW_STORE_ERROR_IO,          /* the file cannot be created, opened, read or written */
-  CW_STORE_ERROR_NOT_A_STORE, /* not a SQLite file, or another program's database */
-  CW_STORE_ERROR_TOO_NEW,     /* written by a newer chinwag: its schema is unknown here */
-  CW_STORE_ERROR_CORRUPT,
-  CW_STORE_ERROR_BUSY,        /* another process held a lock past the busy timeout */
-  CW_STORE_ERROR_FULL,        /* the disk is full */
-  CW_STORE_ERROR_CONSTRAINT,  /* the change breaks a rule of the schema */
-  CW_STORE_ERROR_NOT_FOUND,   /* no such record */
-  CW_STORE_ERROR_CONFLICT,    /* the record is not in a state that allows the change */
-} CwStoreError;
 
 #define CW_TYPE_STORE (cw_store_get_type ())
 G_DECLARE_FINAL_TYPE (CwStore, cw_store, CW, STORE, GObject)

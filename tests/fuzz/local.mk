@@ -26,3 +26,6 @@ EXTRA_DIST += tests/fuzz/corpus tests/fuzz/run-fuzzers.sh
 
 # The TXT record codec (src/ll/txt-record.c).
 include tests/fuzz/txt.mk
+
+# The SASL server (src/server/sasl.c, scram.c).
+include tests/fuzz/sasl.mk

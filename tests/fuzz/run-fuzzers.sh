@@ -8,7 +8,7 @@ set -eu
 secs=${1:-600}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILDDIR:-.}
-for t in reader jid txt; do
+for t in reader jid txt sasl; do
   bin="$build/tests/fuzz/fuzz-$t"
   [ -x "$bin" ] || { echo "missing $bin: CC=clang ./configure --enable-fuzzing && make" >&2; exit 1; }
   work=$(mktemp -d)

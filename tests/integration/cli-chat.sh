@@ -15,30 +15,16 @@ lab_up 2
 
 A=root@h1 B=root@h2
 IFACE=im.chinwag.Chinwag1
-rt() { echo "$LAB_STATE/hosts/$1/rt"; } # HOST: its XDG_RUNTIME_DIR
-for h in h1 h2; do
-	mkdir -p -m 700 "$(rt $h)" "$LAB_STATE/hosts/$h/home"
-done
-# c HOST ARG...: chinwag on HOST, with no session bus and a home of its own
-c() {
-	_c_h=$1
-	shift
-	lab exec "$_c_h" env -u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR="$(rt "$_c_h")" \
-		HOME="$LAB_STATE/hosts/$_c_h/home" XDG_DATA_HOME="$LAB_STATE/hosts/$_c_h/home/data" \
-		CHINWAGD="$CHINWAGD" timeout -k 2 40 "$CHINWAG" "$@"
-}
+cwp_up h1 h2
+rt() { cwp_rt "$@"; }
+c() { cwp "$@"; }
 cw_watch_json() { # HOST: chinwag watch --json, lines in $(lab_log HOST json)
-	lab spawn "$1" json env -u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR="$(rt "$1")" \
-		HOME="$LAB_STATE/hosts/$1/home" XDG_DATA_HOME="$LAB_STATE/hosts/$1/home/data" \
-		"$CHINWAG" watch --json >/dev/null
+	# shellcheck disable=SC2046
+	lab spawn "$1" json env $(cwp_env "$1") "$CHINWAG" watch --json >/dev/null
 }
 json_has() { grep -Fq "$2" "$(lab_log "$1" json)"; } # HOST FIXED-STRING
-bus() { echo "unix:path=$(rt "$1")/chinwag/bus"; }
-daemon_pid() { # HOST: the pid of whoever owns the name on HOST's private bus
-	dbus-send --bus="$(bus "$1")" --print-reply --dest=org.freedesktop.DBus / \
-		org.freedesktop.DBus.GetConnectionUnixProcessID string:$IFACE 2>/dev/null |
-		sed -n 's/^ *uint32 //p'
-}
+bus() { cwp_bus "$@"; }
+daemon_pid() { cwp_daemon_pid "$@"; }
 OUT=$LAB_STATE/out
 
 # --- no session bus: a private one, and chinwagd activated on it ---------------------
@@ -61,6 +47,8 @@ wait_until 10 b_on_a
 check "chinwag roster on h1 lists $B, available and reachable" b_on_a
 like "$(c h1 roster --json)" "*\"peer\":\"$B\",\"status\":\"avail\",\"reachable\":true*" \
 	"chinwag roster --json gives the same as JSON"
+like "$(c h1 roster --json)" "*\"peer\":\"$B\",*\"verified\":false}*" \
+	"chinwag roster --json says $B is not verified (no identity key is pinned)"
 
 # --- a message each way ----------------------------------------------------------------
 id=$(c h1 send "$B" hello from h1)

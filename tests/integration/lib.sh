@@ -220,6 +220,7 @@ lab_dump() {
 #   cw_stop h1 [SIG]
 CHINWAGD=${CHINWAGD:-${top_builddir:-$top_srcdir}/src/chinwagd}
 CHINWAG=${CHINWAG:-${top_builddir:-$top_srcdir}/src/chinwag}
+CHINWAGCTL=${CHINWAGCTL:-${top_builddir:-$top_srcdir}/src/chinwagctl}
 TAB=$(printf '\t')
 
 cw_require() {
@@ -266,3 +267,30 @@ info_field() { cw "$1" info | sed -n "s/^$2$TAB//p"; } # HOST FIELD (name, port,
 out_state() { cw "$1" "history $2" | awk -F'\t' -v b="$3" '$2 == "out" && $4 == b { print $3 }'; }
 # HOST PEER BODY: how many times BODY came in from PEER (from `history`)
 in_count() { cw "$1" "history $2" | awk -F'\t' -v b="$3" '$2 == "in" && $4 == b { n++ } END { print n + 0 }'; }
+
+# ---- chinwag as a user runs it: no session bus, so a private bus per host ----------
+#   cwp_up h1 h2               a runtime dir and a home for each host
+#   cwp h1 info                the chinwag command on h1 (starts the bus, activates chinwagd)
+#   cwp_daemon_pid h1          the pid that owns im.chinwag.Chinwag1 on h1's bus
+cwp_rt() { echo "$LAB_STATE/hosts/$1/rt"; } # HOST: its XDG_RUNTIME_DIR
+cwp_up() {                                  # HOST...
+	for _p_h in "$@"; do
+		mkdir -p -m 700 "$(cwp_rt "$_p_h")" "$LAB_STATE/hosts/$_p_h/home"
+	done
+}
+cwp_env() { # HOST: env(1) arguments for chinwag on HOST, word-split by the caller
+	echo "-u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR=$(cwp_rt "$1")" \
+		"HOME=$LAB_STATE/hosts/$1/home XDG_DATA_HOME=$LAB_STATE/hosts/$1/home/data CHINWAGD=$CHINWAGD"
+}
+cwp() { # HOST ARG...: chinwag ARG... on HOST, with no session bus and a home of its own
+	_p_h=$1
+	shift
+	# shellcheck disable=SC2046
+	lab exec "$_p_h" env $(cwp_env "$_p_h") timeout -k 2 40 "$CHINWAG" "$@"
+}
+cwp_bus() { echo "unix:path=$(cwp_rt "$1")/chinwag/bus"; } # HOST: its bus address
+cwp_daemon_pid() {                                         # HOST
+	dbus-send --bus="$(cwp_bus "$1")" --print-reply --dest=org.freedesktop.DBus / \
+		org.freedesktop.DBus.GetConnectionUnixProcessID string:im.chinwag.Chinwag1 2>/dev/null |
+		sed -n 's/^ *uint32 //p'
+}

@@ -13,9 +13,26 @@ CW_INTEGRATION_TESTS += tests/integration/peer-ichat.sh
 CW_INTEGRATION_TESTS += tests/integration/peer-hostile.sh
 CW_INTEGRATION_TESTS += tests/integration/dbus-api.sh
 CW_INTEGRATION_TESTS += tests/integration/cli-chat.sh
+# Needs no lab and no root.
+CW_INTEGRATION_TESTS += tests/integration/gateway-config.sh
+# gw-prosody.sh needs no root: it runs the gateway's client scenarios
+# (xmpp_scenarios.py) against a private Prosody on loopback, and skips
+# without prosody, openssl or python3-slixmpp
+CW_INTEGRATION_TESTS += tests/integration/gw-prosody.sh
+CW_INTEGRATION_TESTS += tests/integration/tui-chat.sh
+CW_INTEGRATION_TESTS += tests/integration/gateway-admin.sh
+# gw-c2s.sh needs no lab: gw-harness and python3-slixmpp on loopback.
+CW_INTEGRATION_TESTS += tests/integration/gw-c2s.sh
+# gw-daemon.sh needs no lab: chinwagd --gateway, chinwagctl, slixmpp and
+# go-sendxmpp on loopback.
+CW_INTEGRATION_TESTS += tests/integration/gw-daemon.sh
+# bench-smoke.sh needs no lab and no root: bench/bench-gateway.sh --smoke
+# against a private Prosody on loopback; skips without prosody
 CW_INTEGRATION_TESTS += tests/integration/bench-smoke.sh
 TESTS += $(CW_INTEGRATION_TESTS)
 EXTRA_DIST += $(CW_INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/rawpeer.py tests/integration/dbus-raw.py \
+	tests/integration/xmpp_scenarios.py tests/integration/xmpp_client.py \
+	tests/integration/gw-client.py tests/integration/gw-raw.py tests/integration/gw-daemon-client.py \
 	tests/lab/lab.sh tests/lab/README.md
 
 # interop-purple.sh drives Pidgin's Bonjour plugin through a small libpurple

@@ -669,6 +669,36 @@ test_unescape_edge_space (void)
   assert_unescape ("a\\20b", "a b");
 }
 
+static void
+assert_prep_local (const gchar *raw, const gchar *want, gint code)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *got = cw_jid_prep_localpart (raw, &error);
+
+  g_assert_cmpstr (got, ==, want);
+  if (want == NULL)
+    g_assert_error (error, CW_JID_ERROR, code);
+  else
+    g_assert_no_error (error);
+}
+
+/* A username alone normalises as the localpart of a JID would. */
+static void
+test_prep_localpart (void)
+{
+  g_autofree gchar *long_name = repeat ("a", CW_JID_MAX_PART_LENGTH + 1);
+
+  assert_prep_local ("Juliet", "juliet", 0);
+  assert_prep_local ("STRASSE", "strasse", 0);
+  assert_prep_local ("a,b=c", "a,b=c", 0);
+  assert_prep_local ("e\xcc\x81", "\xc3\xa9", 0); /* NFC */
+  assert_prep_local ("", NULL, CW_JID_ERROR_EMPTY_PART);
+  assert_prep_local ("juliet@capulet", NULL, CW_JID_ERROR_FORBIDDEN_CHAR);
+  assert_prep_local ("jul iet", NULL, CW_JID_ERROR_FORBIDDEN_CHAR);
+  assert_prep_local ("a\xff", NULL, CW_JID_ERROR_INVALID_UTF8);
+  assert_prep_local (long_name, NULL, CW_JID_ERROR_TOO_LONG);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -709,6 +739,7 @@ main (int argc, char **argv)
   g_test_add_func ("/common/jid/escape/link-local", test_escape_link_local);
   g_test_add_func ("/common/jid/escape/rejects", test_escape_rejects);
   g_test_add_func ("/common/jid/unescape/edge-space", test_unescape_edge_space);
+  g_test_add_func ("/common/jid/prep-localpart", test_prep_localpart);
 
   return g_test_run ();
 }

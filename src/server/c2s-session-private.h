@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* CwC2sSession internals shared by c2s-session.c (I/O, lifecycle) and c2s-negotiation.c. */
+#pragma once
+
+#include "server/c2s-session.h"
+#include "stream/xmpp-connection.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  CW_C2S_STATE_TLS_HANDSHAKE, /* Direct TLS or after <proceed/> */
+  CW_C2S_STATE_WAIT_OPEN,     /* waiting for the client's stream header */
+  CW_C2S_STATE_NEGOTIATING,   /* features sent: STARTTLS, SASL or bind */
+  CW_C2S_STATE_BOUND,         /* a resource is bound: stanzas flow */
+  CW_C2S_STATE_CLOSING,       /* our close or error is on its way */
+  CW_C2S_STATE_CLOSED,
+} CwC2sState;
+
+struct _CwC2sSession
+{
+  GObject parent;
+  const CwC2sConfig *config;    /* unowned: outlives the session */
+  CwXmppConnection *connection; /* owned */
+  GCancellable *cancellable;    /* owned: cancels the receive in progress */
+  gchar *address;               /* owned, nullable */
+  gchar *stream_id;             /* owned */
+  CwC2sState state;
+  gboolean direct_tls;
+  gboolean secure;
+  gboolean authenticated;
+  gboolean receiving;         /* a receive is in progress */
+  gchar *username;            /* owned: the authenticated localpart */
+  CwJid *jid;                 /* owned: the bound full JID */
+  CwRouterResource *resource; /* unowned: in config->router while bound */
+  CwSaslServer *sasl;         /* owned: the negotiation in progress */
+  GBytes *cb_data;            /* owned, nullable: channel binding data */
+  const gchar *cb_type;       /* static */
+  guint auth_failures;
+  const gchar *sasl_condition; /* static: the <failure/> waiting to be sent */
+  guint negotiation_timer;     /* source id */
+  guint pause_timer;           /* source id: rate limit or auth delay */
+  gint64 last_activity;
+  /* Token bucket (bytes); may go negative for one large stanza. */
+  gint64 bucket;
+  gint64 bucket_time;
+};
+
+/* c2s-session.c */
+void cw_c2s_session_receive (CwC2sSession *self);
+void cw_c2s_session_send_then (CwC2sSession *self, CwElement *el, GAsyncReadyCallback callback);
+void cw_c2s_session_close_error (CwC2sSession *self, const GError *error);
+/* Closes without any more XML (TLS failed, connection lost). */
+void cw_c2s_session_abort (CwC2sSession *self);
+
+/* c2s-negotiation.c: each returns TRUE when the caller should receive the
+ * next element, FALSE when the handler took over the flow (TLS, restart,
+ * delay, close). */
+void cw_c2s_negotiation_start (CwC2sSession *self);
+void cw_c2s_negotiation_wait_open (CwC2sSession *self);
+gboolean cw_c2s_negotiation_handle (CwC2sSession *self, CwElement *el);
+gboolean cw_c2s_negotiation_handle_bound_iq (CwC2sSession *self, CwElement *el);
+void cw_c2s_negotiation_clear (CwC2sSession *self);
+
+G_END_DECLS

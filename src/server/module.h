@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* CwModule: one server feature as a static table of hooks that say handled or pass. */
+#pragma once
+
+#include <glib.h>
+
+#include "server/c2s-session.h"
+#include "server/limits.h"
+#include "server/router.h"
+#include "store/gateway-store.h"
+#include "xml/element.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  CW_MODULE_PASS,    /* not mine: the next module (then the default) sees it */
+  CW_MODULE_HANDLED, /* answered or consumed: dispatch stops */
+} CwModuleResult;
+
+/* What the gateway lends every module; valid while the module lives. */
+typedef struct
+{
+  const gchar *domain; /* normalised */
+  CwRouter *router;
+  const CwServerLimits *limits;
+  const struct _CwModule *const *modules; /* NULL-terminated: every module loaded */
+  CwGatewayStore *store;                  /* nullable: the accounts' data */
+} CwModuleHost;
+
+typedef struct _CwModule
+{
+  const gchar *name;
+  /* disco#info features this module adds (NULL-terminated, nullable). */
+  const gchar *const *features;
+  /* Returns the module's state (nullable); freed with free(). */
+  gpointer (*create) (const CwModuleHost *host);
+  void (*free) (gpointer state);
+  /* A stanza from a bound client (its 'from' stamped) before routing:
+   * presence broadcast, carbons and the like. Nullable. */
+  CwModuleResult (*client_stanza) (gpointer state, CwC2sSession *session, CwElement *stanza);
+  /* A stanza for the server itself, or an IQ or presence to a local bare
+   * JID that the server handles for the account. Nullable. */
+  CwModuleResult (*server_stanza) (gpointer state, CwElement *stanza);
+  /* A session bound its resource / ended. Nullable. */
+  void (*session_bound) (gpointer state, CwC2sSession *session);
+  void (*session_closed) (gpointer state, CwC2sSession *session);
+} CwModule;
+
+/* The modules, in dispatch order. */
+extern const CwModule cw_mod_ping;
+extern const CwModule cw_mod_version;
+extern const CwModule cw_mod_disco;
+extern const CwModule cw_mod_presence;
+
+/* Replies to a get/set @request with a result carrying @payload (transfer
+ * full, nullable), routed back to the sender. */
+void cw_module_reply_result (const CwModuleHost *host, CwElement *request, CwElement *payload);
+/* TRUE when @stanza is an IQ of @type with a payload @name in @ns
+ * addressed to the server (no 'to', or our bare domain). */
+gboolean cw_module_is_server_iq (const CwModuleHost *host, CwElement *stanza, const gchar *type,
+                                 const gchar *name, const gchar *ns);
+
+G_END_DECLS

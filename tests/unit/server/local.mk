@@ -1,0 +1,21 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+CW_UNIT_SERVER = tests/unit/server/test-sasl
+check_PROGRAMS += $(CW_UNIT_SERVER)
+TESTS += $(CW_UNIT_SERVER)
+tests_unit_server_test_sasl_LDADD = $(CW_SERVER_LIBS)
+tests_unit_server_test_sasl_SOURCES = tests/unit/server/test-sasl.c
+EXTRA_DIST += tests/unit/server/scram-client.py
+CW_UNIT_SERVER_C2S = tests/unit/server/test-router tests/unit/server/test-c2s-session
+check_PROGRAMS += $(CW_UNIT_SERVER_C2S)
+TESTS += $(CW_UNIT_SERVER_C2S)
+tests_unit_server_test_router_SOURCES = tests/unit/server/test-router.c
+tests_unit_server_test_router_LDADD = $(CW_SERVER_LIBS)
+tests_unit_server_test_c2s_session_SOURCES = tests/unit/server/test-c2s-session.c $(CW_TEST_IO_STREAM_SOURCES)
+tests_unit_server_test_c2s_session_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/common
+tests_unit_server_test_c2s_session_LDADD = $(CW_SERVER_LIBS)
+EXTRA_DIST += tests/data/gateway/cert.pem tests/data/gateway/key.pem
+# CwServerListener: one address, every address (NULL), a port in use.
+check_PROGRAMS += tests/unit/server/test-listener
+TESTS += tests/unit/server/test-listener
+tests_unit_server_test_listener_SOURCES = tests/unit/server/test-listener.c
+tests_unit_server_test_listener_LDADD = $(CW_SERVER_LIBS)
