@@ -4,7 +4,7 @@
 # Prosody and ejabberd instances on loopback, and chinwag with --chinwag CMD;
 # prints a table and the ratios between servers.
 #
-#   bench/bench-gateway.sh [--smoke] [--targets "prosody ejabberd"] [--chinwag CMD]
+#   bench/bench-gateway.sh [--smoke] [--targets "chinwag prosody ejabberd"] [--chinwag CMD]
 #                          [--logins N] [--inflight K] [--idle C] [--pairs P] [--seconds T]
 #                          [-- BENCH-C2S-OPTIONS...]
 #
@@ -28,7 +28,7 @@ set -u
 
 SMOKE=0
 declare -A SIZE
-TARGETS="prosody ejabberd"
+TARGETS="chinwag prosody ejabberd"
 CHINWAG_CMD=''
 EXTRA=()
 while [ $# -gt 0 ]; do
@@ -43,7 +43,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ -z "$CHINWAG_CMD" ] || TARGETS="chinwag $TARGETS"
+[ -z "$CHINWAG_CMD" ] || case " $TARGETS " in *" chinwag "*) ;; *) TARGETS="chinwag $TARGETS" ;; esac
 
 here=$(cd "$(dirname "$0")" && pwd)
 BENCH_C2S=${BENCH_C2S:-$here/bench-c2s}
@@ -251,11 +251,56 @@ target_ejabberd_start() {
 target_ejabberd_stop() { [ -z "$SERVER_PID" ] || stop_tree "$SERVER_PID"; }
 
 # ---- chinwag ---------------------------------------------------------------------------
-target_chinwag_available() { [ -n "$CHINWAG_CMD" ]; }
+# Built in: chinwagd --gateway from the build tree next to bench-c2s, on a
+# config with the per-connection limits off (as for the other two). One
+# account is made with chinwagctl (one PBKDF2 run, about 0.1 s), then its rows
+# are copied in SQLite for the others: every account has the same salt and
+# keys, fine for a throwaway bench instance. --chinwag CMD replaces all this.
+CHINWAGD=${CHINWAGD:-$(dirname "$BENCH_C2S")/../src/chinwagd}
+CHINWAGCTL=${CHINWAGCTL:-$(dirname "$BENCH_C2S")/../src/chinwagctl}
+target_chinwag_available() {
+	[ -n "$CHINWAG_CMD" ] || { [ -x "$CHINWAGD" ] && [ -x "$CHINWAGCTL" ] && command -v sqlite3 >/dev/null; }
+}
 target_chinwag_version() { git -C "$here/.." describe --always --dirty 2>/dev/null || echo '?'; }
-target_chinwag_register() { :; } # CMD creates them itself
+chinwag_config() { # DIR PORT
+	cat >"$1/chinwag.conf" <<-EOF
+		[gateway]
+		domain = $DOMAIN
+		storage = $1/state/gateway.db
+		[c2s]
+		listen = 127.0.0.1:$2
+		certificate = $WORK/cert.pem
+		key = $WORK/key.pem
+		[limits]
+		rate = 0
+		connections_per_address = 0
+		auth_failure_delay = 0 s
+		ping_interval = 0
+	EOF
+}
+target_chinwag_register() {
+	local dir=$1
+	[ -z "$CHINWAG_CMD" ] || return 0 # CMD creates them itself
+	chinwag_config "$dir" 0
+	printf '%s\n' "$PASSWORD" | "$CHINWAGCTL" --config "$dir/chinwag.conf" adduser "${PREFIX}1" || return 1
+	sqlite3 "$dir/state/gateway.db" "
+		WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
+		INSERT INTO accounts (username, disabled, roster_version, created_at)
+		  SELECT '$PREFIX' || i, 0, 0, created_at FROM n, accounts WHERE username = '${PREFIX}1';
+		WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
+		INSERT INTO credentials (username, hash, salt, iterations, stored_key, server_key)
+		  SELECT '$PREFIX' || i, hash, salt, iterations, stored_key, server_key
+		  FROM n, credentials WHERE username = '${PREFIX}1';"
+}
 target_chinwag_start() {
 	local dir=$1 port=$2 p
+	if [ -z "$CHINWAG_CMD" ]; then
+		chinwag_config "$dir" "$port"
+		"$CHINWAGD" --gateway --config "$dir/chinwag.conf" </dev/null >"$dir/stdout.log" 2>"$dir/stderr.log" &
+		SERVER_PID=$!
+		wait_port "$port" 20 "$SERVER_PID"
+		return
+	fi
 	BENCH_DIR=$dir BENCH_PORT=$port BENCH_DOMAIN=$DOMAIN BENCH_ACCOUNTS=$ACCOUNTS BENCH_PREFIX=$PREFIX \
 		BENCH_PASSWORD=$PASSWORD BENCH_CERT=$WORK/cert.pem BENCH_KEY=$WORK/key.pem \
 		sh -c "exec $CHINWAG_CMD" </dev/null >"$dir/stdout.log" 2>"$dir/stderr.log" &
