@@ -76,6 +76,7 @@ struct Bench
   gchar *password;
   gint logins, inflight, idle, pairs, seconds, window, timeout;
   gint first_account;
+  gint rss_cap_mb;
   gchar **server_pids;
   /* run state */
   GMainLoop *loop;
@@ -86,6 +87,7 @@ struct Bench
   gint target, launched, ready, failed;
   gboolean timed_out;
   gboolean active; /* a phase is launching logins */
+  gboolean capped; /* the idle ramp stopped at the server RSS cap */
   GPtrArray *held; /* owned (Conn *): connections kept open */
   gboolean measuring;
   guint64 delivered;
@@ -603,12 +605,29 @@ bench_on_failed (Bench *b, Conn *c)
   phase_launch (b);
 }
 
+/* The idle ramp stops launching once the server has grown past the cap, so
+ * that a server heavy per connection cannot take the machine down. */
+static void
+check_rss_cap (Bench *b)
+{
+  if (b->server_pids == NULL || b->rss_cap_mb <= 0 || b->ready % 100 != 0)
+    return;
+  if (server_sample (b->server_pids).rss_kb / 1024 < b->rss_cap_mb)
+    return;
+  b->capped = TRUE;
+  b->target = b->launched;
+}
+
 static void
 bench_on_ready (Bench *b, Conn *c)
 {
   b->ready++;
   if (b->kind == PHASE_HOLD)
-    g_ptr_array_add (b->held, c);
+    {
+      g_ptr_array_add (b->held, c);
+      if (b->active && b->launched < b->target)
+        check_rss_cap (b);
+    }
   else
     conn_close (c);
   phase_launch (b);
@@ -754,6 +773,9 @@ phase_idle (Bench *b)
   report_phase (b, "idle_login");
   run_for (b, 3000); /* settle: anything the server drops goes now */
   after = server_sample (b->server_pids).rss_kb;
+  if (b->capped)
+    printf ("# idle ramp stopped: server RSS reached --rss-cap %d MB\nRESULT idle_rss_capped 1\n",
+            b->rss_cap_mb);
   printf ("RESULT idle_target %d\nRESULT idle_held %u\nRESULT idle_ramp_seconds %.2f\n",
           b->idle, b->held->len, secs);
   if (b->server_pids && b->held->len > 0)
@@ -800,6 +822,8 @@ parse_options (Bench *b, int *argc, char ***argv)
     { "seconds", 't', 0, G_OPTION_ARG_INT, &b->seconds, "Seconds of message exchange (10)", "T" },
     { "window", 'w', 0, G_OPTION_ARG_INT, &b->window, "Messages in flight per direction (16)", "W" },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &b->timeout, "Seconds allowed per phase (300)", "S" },
+    { "rss-cap", 0, 0, G_OPTION_ARG_INT, &b->rss_cap_mb,
+      "Stop the idle ramp when the server's RSS passes this (8192 MB; 0: no cap)", "MB" },
     { "server-pid", 0, 0, G_OPTION_ARG_STRING_ARRAY, &b->server_pids,
       "Server process whose RSS (with its descendants) is measured; repeatable", "PID" },
     { NULL }
@@ -823,7 +847,7 @@ int
 main (int argc, char **argv)
 {
   Bench b = { .port = 5222, .logins = 2000, .inflight = 50, .idle = 5000, .pairs = 50,
-              .seconds = 10, .window = 16, .timeout = 300 };
+              .seconds = 10, .window = 16, .timeout = 300, .rss_cap_mb = 8192 };
 
   if (!parse_options (&b, &argc, &argv))
     return 2;
