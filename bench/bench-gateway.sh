@@ -49,11 +49,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 BENCH_C2S=${BENCH_C2S:-$here/bench-c2s}
 [ -x "$BENCH_C2S" ] || { echo "bench-gateway: $BENCH_C2S not built (make bench/bench-c2s)" >&2 && exit 2; }
 
-# Load sizes. The default run takes about 4 minutes per server.
+# Load sizes. The default run takes about 3 minutes per server.
 if [ "$SMOKE" = 1 ]; then
 	LOGINS=60 INFLIGHT=10 IDLE=200 PAIRS=4 SECONDS_=3
 else
-	LOGINS=3000 INFLIGHT=50 IDLE=10000 PAIRS=50 SECONDS_=15
+	LOGINS=2000 INFLIGHT=50 IDLE=6000 PAIRS=50 SECONDS_=15
 fi
 LOGINS=${SIZE[logins]:-$LOGINS} INFLIGHT=${SIZE[inflight]:-$INFLIGHT} IDLE=${SIZE[idle]:-$IDLE}
 PAIRS=${SIZE[pairs]:-$PAIRS} SECONDS_=${SIZE[seconds]:-$SECONDS_}
