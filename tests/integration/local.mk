@@ -28,6 +28,9 @@ CW_INTEGRATION_TESTS += tests/integration/gw-c2s.sh
 CW_INTEGRATION_TESTS += tests/integration/gw-daemon.sh
 # gw-chinwag.sh: the same scenarios as gw-prosody.sh, against gw-harness --store.
 CW_INTEGRATION_TESTS += tests/integration/gw-chinwag.sh
+# bench-smoke.sh needs no lab and no root: bench/bench-gateway.sh --smoke
+# against a private Prosody on loopback; skips without prosody
+CW_INTEGRATION_TESTS += tests/integration/bench-smoke.sh
 TESTS += $(CW_INTEGRATION_TESTS)
 EXTRA_DIST += $(CW_INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/rawpeer.py tests/integration/dbus-raw.py \
 	tests/integration/xmpp_scenarios.py tests/integration/xmpp_client.py \
