@@ -9,6 +9,8 @@
 #     with a XEP-0203 delay on the next presence, once
 #   - carbons: received and sent copies to carbons-enabled resources only
 #   - mam-query: both sides of a chat in both users' archives, paged (RSM)
+# and, with a second harness whose offline queue holds two messages
+# (gw-im-extra.py): the third bounces with service-unavailable.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 PY=/usr/bin/python3 # Debian's, which has python3-slixmpp
@@ -24,22 +26,38 @@ KEY=$top_srcdir/tests/data/gateway/key.pem
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/chinwag-gw-im.XXXXXX") || bail_out "mktemp failed"
 at_exit 'rm -rf "$DIR"'
 
-"$HARNESS" --store "$DIR/gateway.db" --cert "$CERT" --key "$KEY" >"$DIR/harness.out" 2>"$DIR/harness.err" &
-HARNESS_PID=$!
-at_exit "kill $HARNESS_PID 2>/dev/null"
-wait_until 20 grep -q ready "$DIR/harness.out" || {
-	cat "$DIR/harness.err" >&2
-	bail_out "gw-harness did not start"
+start_harness() { # NAME ARGS...: gw-harness with a store of its own; sets NAME_c2s, NAME_tls
+	_h=$1
+	shift
+	"$HARNESS" --store "$DIR/$_h.db" --cert "$CERT" --key "$KEY" "$@" >"$DIR/$_h.out" 2>"$DIR/$_h.err" &
+	at_exit "kill $! 2>/dev/null"
+	wait_until 20 grep -q ready "$DIR/$_h.out" || {
+		cat "$DIR/$_h.err" >&2
+		bail_out "gw-harness $_h did not start"
+	}
+	eval "${_h}_c2s=$(sed -n 's/^c2s //p' "$DIR/$_h.out")"
+	eval "${_h}_tls=$(sed -n 's/^tls //p' "$DIR/$_h.out")"
 }
-C2S=$(sed -n 's/^c2s //p' "$DIR/harness.out")
-DTLS=$(sed -n 's/^tls //p' "$DIR/harness.out")
+start_harness main
+start_harness cap --offline-cap 2
 
+# Two TAP streams, one plan: the scenarios', then the extra checks' after it.
 rc=0
+# shellcheck disable=SC2154
 with_timeout 100 "$PY" "$top_srcdir/tests/integration/xmpp_scenarios.py" --server chinwag \
-	--host 127.0.0.1 --port "$C2S" --direct-tls-port "$DTLS" --domain localhost \
-	--password secret --accounts user1,user2,user3 --cafile "$CERT" --only "$SCENARIOS" || rc=$?
+	--host 127.0.0.1 --port "$main_c2s" --direct-tls-port "$main_tls" --domain localhost \
+	--password secret --accounts user1,user2,user3 --cafile "$CERT" --only "$SCENARIOS" \
+	>"$DIR/scenarios.tap" || rc=$?
+n1=$(sed -n 's/^1\.\.//p' "$DIR/scenarios.tap")
+EXTRA_TESTS=2 # gw-im-extra.py's, numbered on from the scenarios'
+# shellcheck disable=SC2154
+with_timeout 60 "$PY" "$top_srcdir/tests/integration/gw-im-extra.py" "$cap_c2s" "$CERT" "$((${n1:-0} + 1))" \
+	>"$DIR/extra.tap" || rc=$?
+echo "1..$((${n1:-0} + EXTRA_TESTS))"
+grep -v '^1\.\.' "$DIR/scenarios.tap"
+cat "$DIR/extra.tap"
 if [ "$rc" != 0 ]; then
-	diag "--- gw-harness stderr (last 40 lines)"
-	tail -n 40 "$DIR/harness.err" | sed 's/^/# /'
+	diag "--- gw-harness stderr (last 20 lines each)"
+	tail -n 20 "$DIR/main.err" "$DIR/cap.err" | sed 's/^/# /'
 fi
 exit "$rc"

@@ -28,7 +28,7 @@ CW_INTEGRATION_TESTS += tests/integration/gw-im.sh
 TESTS += $(CW_INTEGRATION_TESTS)
 EXTRA_DIST += $(CW_INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/rawpeer.py tests/integration/dbus-raw.py \
 	tests/integration/xmpp_scenarios.py tests/integration/xmpp_client.py \
-	tests/integration/gw-client.py tests/integration/gw-raw.py \
+	tests/integration/gw-client.py tests/integration/gw-raw.py tests/integration/gw-im-extra.py \
 	tests/lab/lab.sh tests/lab/README.md
 
 # interop-purple.sh drives Pidgin's Bonjour plugin through a small libpurple
