@@ -190,6 +190,8 @@ new_sasl_server (CwC2sSession *self)
     .secure = self->secure,
     .cb_type = self->cb_type,
     .cb_data = self->cb_data,
+    .no_plain = self->config->no_plain,
+    .authorize = self->config->authorize,
   };
 
   g_clear_pointer (&self->sasl, cw_sasl_server_free);
@@ -307,7 +309,8 @@ sasl_failed (CwC2sSession *self, const GError *error)
       self->auth_failures++;
       delay = self->config->limits->auth_failure_delay_ms;
     }
-  g_debug ("c2s %s: authentication failed: %s", self->address, error->message);
+  g_message ("c2s %s: authentication failed (%s): %s", self->address, self->sasl_condition,
+             error->message);
   self->pause_timer = g_timeout_add (delay, send_failure_cb, self);
   return FALSE;
 }
@@ -320,7 +323,7 @@ sasl_succeeded (CwC2sSession *self)
   self->authenticated = TRUE;
   self->username = g_strdup (cw_sasl_server_get_username (self->sasl));
   g_clear_pointer (&self->sasl, cw_sasl_server_free);
-  g_debug ("c2s %s: authenticated as %s", self->address, self->username);
+  g_message ("c2s %s: %s logged in", self->address, self->username);
   /* RFC 6120 §6.4.6: the stream restarts; nothing is being received now. */
   cw_xmpp_connection_reset (self->connection);
   cw_xmpp_connection_get_limits (self->connection, &limits);

@@ -33,6 +33,10 @@ typedef struct
   void (*bound) (CwC2sSession *session, gpointer user_data);
   void (*closed) (CwC2sSession *session, gpointer user_data);
   gpointer user_data;
+  /* Never offer PLAIN (CwSaslServerConfig.no_plain). */
+  gboolean no_plain;
+  /* Nullable: CwSaslServerConfig.authorize, called with lookup_data. */
+  CwSaslAuthorizeFunc authorize;
 } CwC2sConfig;
 
 /**

@@ -186,6 +186,8 @@ setup_c2s (CwGateway *self, const CwGatewayOptions *options)
   self->c2s.bound = session_bound;
   self->c2s.closed = session_closed;
   self->c2s.user_data = self;
+  self->c2s.no_plain = options->no_plain;
+  self->c2s.authorize = options->authorize;
   self->host.domain = self->domain;
   self->host.router = self->router;
   self->host.limits = &self->limits;

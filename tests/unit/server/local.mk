@@ -14,6 +14,11 @@ tests_unit_server_test_c2s_session_SOURCES = tests/unit/server/test-c2s-session.
 tests_unit_server_test_c2s_session_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/common
 tests_unit_server_test_c2s_session_LDADD = $(CW_SERVER_LIBS)
 EXTRA_DIST += tests/data/gateway/cert.pem tests/data/gateway/key.pem
+# CwServerListener: one address, every address (NULL), a port in use.
+check_PROGRAMS += tests/unit/server/test-listener
+TESTS += tests/unit/server/test-listener
+tests_unit_server_test_listener_SOURCES = tests/unit/server/test-listener.c
+tests_unit_server_test_listener_LDADD = $(CW_SERVER_LIBS)
 CW_UNIT_SERVER_IM = tests/unit/server/test-im-rules
 check_PROGRAMS += $(CW_UNIT_SERVER_IM)
 TESTS += $(CW_UNIT_SERVER_IM)
