@@ -69,19 +69,29 @@ static void
 copy_to (CarbonsState *state, CwElement *message, const gchar *kind, const CwJid *bare,
          CwC2sSession *skip, GPtrArray *targets)
 {
+  g_autoptr (GPtrArray) to = g_ptr_array_new_with_free_func (g_object_unref);
   GHashTableIter iter;
   gpointer key;
 
+  /* Chosen first, sent after: a send may end a session (and so change
+   * the table). */
   g_hash_table_iter_init (&iter, state->enabled);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     {
       CwC2sSession *session = key;
       CwRouterResource *res = cw_c2s_session_get_resource (session);
+
+      if (session != skip && res != NULL
+          && cw_jid_equal_bare (cw_c2s_session_get_jid (session), bare)
+          && (targets == NULL || !g_ptr_array_find (targets, res, NULL)))
+        g_ptr_array_add (to, g_object_ref (session));
+    }
+  for (guint i = 0; i < to->len; i++)
+    {
+      CwC2sSession *session = to->pdata[i];
       g_autoptr (CwElement) copy = NULL;
 
-      if (session == skip || res == NULL
-          || !cw_jid_equal_bare (cw_c2s_session_get_jid (session), bare)
-          || (targets != NULL && g_ptr_array_find (targets, res, NULL)))
+      if (cw_c2s_session_get_jid (session) == NULL)
         continue;
       copy = cw_carbons_wrap (message, kind, cw_jid_get_bare_string (bare),
                               cw_jid_to_string (cw_c2s_session_get_jid (session)));

@@ -8,7 +8,8 @@
 #include "common/namespaces.h"
 #include "xml/stanza.h"
 
-static const gchar *const mam_features[] = { CW_NS_MAM, CW_NS_SID, NULL };
+/* The archives are the accounts': advertised on their bare JIDs. */
+static const gchar *const mam_account_features[] = { CW_NS_MAM, CW_NS_SID, NULL };
 
 gboolean
 cw_mam_is_archivable (const CwElement *message)
@@ -375,9 +376,9 @@ mam_server_stanza (gpointer data, CwElement *stanza)
 
 const CwModule cw_mod_mam = {
   .name = "mam",
-  .features = mam_features,
   .create = mam_create,
   .server_stanza = mam_server_stanza,
   .client_stanza = mam_client_stanza,
   .local_message = mam_local_message,
+  .account_features = mam_account_features,
 };

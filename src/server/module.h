@@ -51,6 +51,9 @@ typedef struct _CwModule
    * it); HANDLED takes it: no delivery, no bounce. Nullable. */
   CwModuleResult (*local_message) (gpointer state, CwElement *stanza, const CwJid *to,
                                    GPtrArray *targets);
+  /* disco#info features of every account's bare JID (NULL-terminated,
+   * nullable), e.g. urn:xmpp:mam:2. */
+  const gchar *const *account_features;
 } CwModule;
 
 /* The modules, in dispatch order. */

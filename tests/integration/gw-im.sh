@@ -10,7 +10,9 @@
 #   - carbons: received and sent copies to carbons-enabled resources only
 #   - mam-query: both sides of a chat in both users' archives, paged (RSM)
 # and, with a second harness whose offline queue holds two messages
-# (gw-im-extra.py): the third bounces with service-unavailable.
+# (gw-im-extra.py): the third bounces with service-unavailable; <private/>
+# messages are not copied; XEP-0359 stanza-ids (forged ones dropped) that
+# MAM results and RSM paging use; MAM errors and prefs; disco features.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 PY=/usr/bin/python3 # Debian's, which has python3-slixmpp
@@ -49,7 +51,7 @@ with_timeout 100 "$PY" "$top_srcdir/tests/integration/xmpp_scenarios.py" --serve
 	--password secret --accounts user1,user2,user3 --cafile "$CERT" --only "$SCENARIOS" \
 	>"$DIR/scenarios.tap" || rc=$?
 n1=$(sed -n 's/^1\.\.//p' "$DIR/scenarios.tap")
-EXTRA_TESTS=2 # gw-im-extra.py's, numbered on from the scenarios'
+EXTRA_TESTS=8 # gw-im-extra.py's, numbered on from the scenarios'
 # shellcheck disable=SC2154
 with_timeout 60 "$PY" "$top_srcdir/tests/integration/gw-im-extra.py" "$cap_c2s" "$CERT" "$((${n1:-0} + 1))" \
 	>"$DIR/extra.tap" || rc=$?
