@@ -9,11 +9,7 @@
 
 static const gchar *const carbons_features[] = { CW_NS_CARBONS, NULL };
 
-typedef struct
-{
-  const CwModuleHost *host;
-  GHashTable *enabled; /* owned: CwC2sSession (unowned) set */
-} CarbonsState;
+/* The state is a CwModuleSessions: the sessions with carbons enabled. */
 
 gboolean
 cw_carbons_is_eligible (const CwElement *message)
@@ -44,29 +40,10 @@ cw_carbons_wrap (const CwElement *message, const gchar *kind, const gchar *bare,
   return wrapper;
 }
 
-static gpointer
-carbons_create (const CwModuleHost *host)
-{
-  CarbonsState *state = g_new0 (CarbonsState, 1);
-
-  state->host = host;
-  state->enabled = g_hash_table_new (NULL, NULL);
-  return state;
-}
-
-static void
-carbons_free (gpointer data)
-{
-  CarbonsState *state = data;
-
-  g_hash_table_destroy (state->enabled);
-  g_free (state);
-}
-
 /* Sends a @kind copy of @message to every carbons-enabled session of
  * @bare except @skip and those whose resource is in @targets. */
 static void
-copy_to (CarbonsState *state, CwElement *message, const gchar *kind, const CwJid *bare,
+copy_to (CwModuleSessions *state, CwElement *message, const gchar *kind, const CwJid *bare,
          CwC2sSession *skip, GPtrArray *targets)
 {
   g_autoptr (GPtrArray) to = g_ptr_array_new_with_free_func (g_object_unref);
@@ -75,7 +52,7 @@ copy_to (CarbonsState *state, CwElement *message, const gchar *kind, const CwJid
 
   /* Chosen first, sent after: a send may end a session (and so change
    * the table). */
-  g_hash_table_iter_init (&iter, state->enabled);
+  g_hash_table_iter_init (&iter, state->sessions);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     {
       CwC2sSession *session = key;
@@ -100,7 +77,7 @@ copy_to (CarbonsState *state, CwElement *message, const gchar *kind, const CwJid
 }
 
 static CwModuleResult
-carbons_iq (CarbonsState *state, CwC2sSession *session, CwElement *stanza)
+carbons_iq (CwModuleSessions *state, CwC2sSession *session, CwElement *stanza)
 {
   CwElement *payload = cw_stanza_iq_get_payload (stanza);
 
@@ -116,9 +93,9 @@ carbons_iq (CarbonsState *state, CwC2sSession *session, CwElement *stanza)
         return CW_MODULE_PASS;
     }
   if (cw_element_is (payload, "enable", CW_NS_CARBONS))
-    g_hash_table_add (state->enabled, session);
+    g_hash_table_add (state->sessions, session);
   else if (cw_element_is (payload, "disable", CW_NS_CARBONS))
-    g_hash_table_remove (state->enabled, session);
+    g_hash_table_remove (state->sessions, session);
   else
     {
       cw_module_reply_error (state->host, stanza, CW_STANZA_ERROR_BAD_REQUEST);
@@ -133,7 +110,7 @@ carbons_iq (CarbonsState *state, CwC2sSession *session, CwElement *stanza)
 static CwModuleResult
 carbons_client_stanza (gpointer data, CwC2sSession *session, CwElement *stanza)
 {
-  CarbonsState *state = data;
+  CwModuleSessions *state = data;
   CwJid *from = cw_c2s_session_get_jid (session);
   g_autoptr (CwJid) to = NULL;
 
@@ -153,7 +130,7 @@ carbons_client_stanza (gpointer data, CwC2sSession *session, CwElement *stanza)
 static CwModuleResult
 carbons_local_message (gpointer data, CwElement *stanza, const CwJid *to, GPtrArray *targets)
 {
-  CarbonsState *state = data;
+  CwModuleSessions *state = data;
   CwElement *private = cw_element_get_child (stanza, "private", CW_NS_CARBONS);
   GHashTableIter iter;
   gpointer key;
@@ -167,29 +144,22 @@ carbons_local_message (gpointer data, CwElement *stanza, const CwJid *to, GPtrAr
   if (!cw_carbons_is_eligible (stanza))
     return CW_MODULE_PASS;
   /* One's own message to oneself: the sending resource has it already. */
-  g_hash_table_iter_init (&iter, state->enabled);
+  g_hash_table_iter_init (&iter, state->sessions);
   while (sender == NULL && g_hash_table_iter_next (&iter, &key, NULL))
-    if (g_strcmp0 (cw_stanza_get_from (stanza), cw_jid_to_string (cw_c2s_session_get_jid (key)))
-        == 0)
+    if (cw_c2s_session_get_jid (key) != NULL
+        && g_strcmp0 (cw_stanza_get_from (stanza), cw_jid_to_string (cw_c2s_session_get_jid (key)))
+             == 0)
       sender = key;
   copy_to (state, stanza, "received", to, sender, targets);
   return CW_MODULE_PASS;
 }
 
-static void
-carbons_session_closed (gpointer data, CwC2sSession *session)
-{
-  CarbonsState *state = data;
-
-  g_hash_table_remove (state->enabled, session);
-}
-
 const CwModule cw_mod_carbons = {
   .name = "carbons",
   .features = carbons_features,
-  .create = carbons_create,
-  .free = carbons_free,
+  .create = cw_module_sessions_create,
+  .free = cw_module_sessions_free,
   .client_stanza = carbons_client_stanza,
-  .session_closed = carbons_session_closed,
+  .session_closed = cw_module_sessions_closed,
   .local_message = carbons_local_message,
 };

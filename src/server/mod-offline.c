@@ -10,11 +10,7 @@
 
 static const gchar *const offline_features[] = { CW_NS_MSGOFFLINE, NULL };
 
-typedef struct
-{
-  const CwModuleHost *host;
-  GHashTable *flushed; /* owned: CwC2sSession (unowned) set: queue delivered to it */
-} OfflineState;
+/* The state is a CwModuleSessions: the sessions that had their queue. */
 
 gboolean
 cw_offline_is_storable (const CwElement *message)
@@ -25,31 +21,12 @@ cw_offline_is_storable (const CwElement *message)
          && (type == NULL || g_strcmp0 (type, "chat") == 0 || g_strcmp0 (type, "normal") == 0);
 }
 
-static gpointer
-offline_create (const CwModuleHost *host)
-{
-  OfflineState *state = g_new0 (OfflineState, 1);
-
-  state->host = host;
-  state->flushed = g_hash_table_new (NULL, NULL);
-  return state;
-}
-
-static void
-offline_free (gpointer data)
-{
-  OfflineState *state = data;
-
-  g_hash_table_destroy (state->flushed);
-  g_free (state);
-}
-
 /* No resource takes @stanza: queue it. PASS when it cannot be kept (no
  * store, the queue is full): the router bounces it as before. */
 static CwModuleResult
 offline_local_message (gpointer data, CwElement *stanza, const CwJid *to, GPtrArray *targets)
 {
-  OfflineState *state = data;
+  CwModuleSessions *state = data;
   g_autoptr (GError) error = NULL;
   g_autofree gchar *xml = NULL;
 
@@ -67,7 +44,7 @@ offline_local_message (gpointer data, CwElement *stanza, const CwJid *to, GPtrAr
 
 /* Sends @session the queue, oldest first, each with the time it was kept. */
 static void
-flush (OfflineState *state, CwC2sSession *session)
+flush (CwModuleSessions *state, CwC2sSession *session)
 {
   const gchar *user = cw_jid_get_local (cw_c2s_session_get_jid (session));
   g_autoptr (GError) error = NULL;
@@ -101,33 +78,25 @@ flush (OfflineState *state, CwC2sSession *session)
 static CwModuleResult
 offline_client_stanza (gpointer data, CwC2sSession *session, CwElement *stanza)
 {
-  OfflineState *state = data;
+  CwModuleSessions *state = data;
   const gchar *prio = cw_element_get_child_text (stanza, "priority", NULL);
 
   if (cw_stanza_get_kind (stanza) != CW_STANZA_KIND_PRESENCE || cw_stanza_get_to (stanza) != NULL
       || cw_stanza_get_type (stanza) != NULL || state->host->store == NULL
       || cw_c2s_session_get_jid (session) == NULL
       || (prio != NULL && g_ascii_strtoll (prio, NULL, 10) < 0)
-      || !g_hash_table_add (state->flushed, session))
+      || !g_hash_table_add (state->sessions, session))
     return CW_MODULE_PASS;
   flush (state, session);
   return CW_MODULE_PASS;
 }
 
-static void
-offline_session_closed (gpointer data, CwC2sSession *session)
-{
-  OfflineState *state = data;
-
-  g_hash_table_remove (state->flushed, session);
-}
-
 const CwModule cw_mod_offline = {
   .name = "offline",
   .features = offline_features,
-  .create = offline_create,
-  .free = offline_free,
+  .create = cw_module_sessions_create,
+  .free = cw_module_sessions_free,
   .client_stanza = offline_client_stanza,
-  .session_closed = offline_session_closed,
+  .session_closed = cw_module_sessions_closed,
   .local_message = offline_local_message,
 };

@@ -79,3 +79,30 @@ cw_module_reply_error (const CwModuleHost *host, CwElement *request, CwStanzaErr
     cw_element_set_attr (reply, "from", host->domain);
   cw_router_route (host->router, reply);
 }
+
+gpointer
+cw_module_sessions_create (const CwModuleHost *host)
+{
+  CwModuleSessions *state = g_new0 (CwModuleSessions, 1);
+
+  state->host = host;
+  state->sessions = g_hash_table_new (NULL, NULL);
+  return state;
+}
+
+void
+cw_module_sessions_free (gpointer data)
+{
+  CwModuleSessions *state = data;
+
+  g_hash_table_destroy (state->sessions);
+  g_free (state);
+}
+
+void
+cw_module_sessions_closed (gpointer data, CwC2sSession *session)
+{
+  CwModuleSessions *state = data;
+
+  g_hash_table_remove (state->sessions, session);
+}

@@ -76,6 +76,19 @@ void cw_module_reply_error (const CwModuleHost *host, CwElement *request,
 gboolean cw_module_is_server_iq (const CwModuleHost *host, CwElement *stanza, const gchar *type,
                                  const gchar *name, const gchar *ns);
 
+/* The state of a module that keeps a set of sessions (carbons enabled,
+ * offline queue delivered): use the three functions as its create, free
+ * and session_closed; a session leaves the set when it closes. */
+typedef struct
+{
+  const CwModuleHost *host;
+  GHashTable *sessions; /* owned: CwC2sSession (unowned) set */
+} CwModuleSessions;
+
+gpointer cw_module_sessions_create (const CwModuleHost *host);
+void cw_module_sessions_free (gpointer state);
+void cw_module_sessions_closed (gpointer state, CwC2sSession *session);
+
 /* Returns: (transfer full): a XEP-0203 <delay from=@from stamp=…/> for
  * @stamp (microseconds since the epoch, UTC). */
 CwElement *cw_module_delay_new (const gchar *from, gint64 stamp);

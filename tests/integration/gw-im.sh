@@ -28,20 +28,8 @@ KEY=$top_srcdir/tests/data/gateway/key.pem
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/chinwag-gw-im.XXXXXX") || bail_out "mktemp failed"
 at_exit 'rm -rf "$DIR"'
 
-start_harness() { # NAME ARGS...: gw-harness with a store of its own; sets NAME_c2s, NAME_tls
-	_h=$1
-	shift
-	"$HARNESS" --store "$DIR/$_h.db" --cert "$CERT" --key "$KEY" "$@" >"$DIR/$_h.out" 2>"$DIR/$_h.err" &
-	at_exit "kill $! 2>/dev/null"
-	wait_until 20 grep -q ready "$DIR/$_h.out" || {
-		cat "$DIR/$_h.err" >&2
-		bail_out "gw-harness $_h did not start"
-	}
-	eval "${_h}_c2s=$(sed -n 's/^c2s //p' "$DIR/$_h.out")"
-	eval "${_h}_tls=$(sed -n 's/^tls //p' "$DIR/$_h.out")"
-}
-start_harness main
-start_harness cap --offline-cap 2
+start_harness main --store "$DIR/main.db"
+start_harness cap --store "$DIR/cap.db" --offline-cap 2
 
 # Two TAP streams, one plan: the scenarios', then the extra checks' after it.
 rc=0
