@@ -225,6 +225,8 @@ send_features (CwC2sSession *self)
       cw_element_add (features, "bind", CW_NS_BIND);
       cw_element_add (cw_element_add (features, "session", CW_NS_SESSION), "optional",
                       CW_NS_SESSION);
+      if (self->config->roster_versioning)
+        cw_element_add (features, "ver", CW_NS_ROSTERVER);
     }
   cw_c2s_session_send (self, features);
 }
@@ -502,6 +504,15 @@ cw_c2s_negotiation_handle (CwC2sSession *self, CwElement *el)
     return handle_starttls (self);
   if (sasl_allowed (self) && g_str_equal (cw_element_get_ns (el), CW_NS_SASL))
     return handle_sasl (self, el);
+  if (!self->authenticated && cw_element_is (el, "auth", CW_NS_SASL))
+    {
+      /* TLS first (RFC 6120 §6.5.4); the client may still STARTTLS. */
+      g_autoptr (CwElement) failure = cw_element_new ("failure", CW_NS_SASL);
+
+      cw_element_add (failure, "encryption-required", CW_NS_SASL);
+      cw_c2s_session_send (self, failure);
+      return TRUE;
+    }
   if (self->authenticated && cw_stanza_get_kind (el) == CW_STANZA_KIND_IQ
       && g_str_equal (cw_element_get_ns (el), CW_NS_CLIENT) && handle_negotiation_iq (self, el))
     return TRUE;

@@ -37,6 +37,8 @@ typedef struct
   gboolean no_plain;
   /* Nullable: CwSaslServerConfig.authorize, called with lookup_data. */
   CwSaslAuthorizeFunc authorize;
+  /* Advertise XEP-0237 roster versioning (a roster module serves it). */
+  gboolean roster_versioning;
 } CwC2sConfig;
 
 /**

@@ -188,6 +188,7 @@ setup_c2s (CwGateway *self, const CwGatewayOptions *options)
   self->c2s.user_data = self;
   self->c2s.no_plain = options->no_plain;
   self->c2s.authorize = options->authorize;
+  self->c2s.roster_versioning = options->store != NULL;
   self->host.domain = self->domain;
   self->host.router = self->router;
   self->host.limits = &self->limits;

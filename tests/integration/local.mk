@@ -26,8 +26,10 @@ CW_INTEGRATION_TESTS += tests/integration/gw-c2s.sh
 # gw-daemon.sh needs no lab: chinwagd --gateway, chinwagctl, slixmpp and
 # go-sendxmpp on loopback.
 CW_INTEGRATION_TESTS += tests/integration/gw-daemon.sh
-# gw-im.sh: offline, carbons and MAM scenarios against gw-harness --store.
+# gw-im.sh: offline, carbons and MAM details against gw-harness --store.
 CW_INTEGRATION_TESTS += tests/integration/gw-im.sh
+# gw-chinwag.sh: the same scenarios as gw-prosody.sh, against gw-harness --store.
+CW_INTEGRATION_TESTS += tests/integration/gw-chinwag.sh
 TESTS += $(CW_INTEGRATION_TESTS)
 EXTRA_DIST += $(CW_INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/rawpeer.py tests/integration/dbus-raw.py \
 	tests/integration/xmpp_scenarios.py tests/integration/xmpp_client.py \

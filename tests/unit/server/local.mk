@@ -24,3 +24,13 @@ check_PROGRAMS += $(CW_UNIT_SERVER_IM)
 TESTS += $(CW_UNIT_SERVER_IM)
 tests_unit_server_test_im_rules_SOURCES = tests/unit/server/test-im-rules.c
 tests_unit_server_test_im_rules_LDADD = $(CW_SERVER_LIBS)
+# The RFC 6121 subscription state machine (a pure function table).
+check_PROGRAMS += tests/unit/server/test-subscription
+TESTS += tests/unit/server/test-subscription
+tests_unit_server_test_subscription_SOURCES = tests/unit/server/test-subscription.c
+tests_unit_server_test_subscription_LDADD = $(CW_SERVER_LIBS)
+# Roster IQs and inbound subscriptions through a router and a gateway store.
+check_PROGRAMS += tests/unit/server/test-roster
+TESTS += tests/unit/server/test-roster
+tests_unit_server_test_roster_SOURCES = tests/unit/server/test-roster.c
+tests_unit_server_test_roster_LDADD = $(CW_SERVER_LIBS)
