@@ -12,8 +12,8 @@
 
 /* Dispatch order: the first module that says HANDLED wins. */
 static const CwModule *const modules[] = {
-  &cw_mod_ping, &cw_mod_offline, &cw_mod_presence, &cw_mod_disco, &cw_mod_version,
-  &cw_mod_mam,  &cw_mod_carbons, NULL,
+  &cw_mod_ping,    &cw_mod_offline, &cw_mod_presence, &cw_mod_disco,
+  &cw_mod_version, &cw_mod_mam,     &cw_mod_carbons,  NULL,
 };
 #define N_MODULES (G_N_ELEMENTS (modules) - 1)
 

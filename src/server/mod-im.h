@@ -44,8 +44,8 @@ typedef struct
   gchar *with;    /* owned, nullable: a normalised bare JID */
   gint64 start;   /* 0 or microseconds since the epoch */
   gint64 end;
-  gchar *after;   /* owned, nullable */
-  gchar *before;  /* owned, nullable: "" for <before/> (the last page) */
+  gchar *after;  /* owned, nullable */
+  gchar *before; /* owned, nullable: "" for <before/> (the last page) */
   guint max;
 } CwMamRequest;
 

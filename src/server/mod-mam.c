@@ -199,8 +199,8 @@ mam_local_message (gpointer data, CwElement *stanza, const CwJid *to, GPtrArray 
       || (from = cw_jid_parse (cw_stanza_get_from (stanza), NULL)) == NULL
       || cw_jid_equal_bare (from, to))
     return CW_MODULE_PASS;
-  id = archive (host, cw_jid_get_local (to), cw_jid_get_bare_string (from),
-                CW_ARCHIVE_DIRECTION_IN, stanza);
+  id = archive (host, cw_jid_get_local (to), cw_jid_get_bare_string (from), CW_ARCHIVE_DIRECTION_IN,
+                stanza);
   if (id != NULL)
     {
       CwElement *sid = cw_element_add (stanza, "stanza-id", CW_NS_SID);
@@ -249,8 +249,7 @@ fin_element (GPtrArray *page, gboolean complete, guint count)
     cw_element_set_attr (fin, "complete", "true");
   if (page->len > 0)
     {
-      cw_element_add_text_child (set, "first", CW_NS_RSM,
-                                 ((CwArchiveEntry *)page->pdata[0])->id);
+      cw_element_add_text_child (set, "first", CW_NS_RSM, ((CwArchiveEntry *)page->pdata[0])->id);
       cw_element_add_text_child (set, "last", CW_NS_RSM,
                                  ((CwArchiveEntry *)page->pdata[page->len - 1])->id);
     }
@@ -275,8 +274,8 @@ mam_query (const CwModuleHost *host, CwElement *iq, CwJid *from, CwElement *quer
       return;
     }
   cw_mam_request_to_query (&request, &q);
-  page = cw_gateway_store_archive_query (host->store, cw_jid_get_local (from), &q, &complete,
-                                         &error);
+  page
+    = cw_gateway_store_archive_query (host->store, cw_jid_get_local (from), &q, &complete, &error);
   if (page == NULL
       || !cw_gateway_store_archive_count (host->store, cw_jid_get_local (from), &q, &count, NULL))
     {
@@ -288,8 +287,8 @@ mam_query (const CwModuleHost *host, CwElement *iq, CwJid *from, CwElement *quer
     }
   for (guint i = 0; res != NULL && i < page->len; i++)
     {
-      g_autoptr (CwElement) message = result_message (
-        &request, cw_jid_get_bare_string (from), cw_jid_to_string (from), page->pdata[i]);
+      g_autoptr (CwElement) message = result_message (&request, cw_jid_get_bare_string (from),
+                                                      cw_jid_to_string (from), page->pdata[i]);
 
       if (message != NULL)
         cw_router_resource_deliver (res, message);

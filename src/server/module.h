@@ -69,8 +69,7 @@ extern const CwModule cw_mod_mam;
  * full, nullable), routed back to the sender. */
 void cw_module_reply_result (const CwModuleHost *host, CwElement *request, CwElement *payload);
 /* Replies to @request with a stanza error of @condition (no text). */
-void cw_module_reply_error (const CwModuleHost *host, CwElement *request,
-                            CwStanzaError condition);
+void cw_module_reply_error (const CwModuleHost *host, CwElement *request, CwStanzaError condition);
 /* TRUE when @stanza is an IQ of @type with a payload @name in @ns
  * addressed to the server (no 'to', or our bare domain). */
 gboolean cw_module_is_server_iq (const CwModuleHost *host, CwElement *stanza, const gchar *type,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Tests for the IM modules' rules: what is kept offline, copied (carbons), archived, queried (MAM). */
+/* Tests for the IM modules' rules: kept offline, copied (carbons), archived, queried (MAM). */
 #include "config.h"
 
 #include "server/mod-im.h"
@@ -21,8 +21,8 @@ parse (const gchar *xml)
 static CwElement *
 message (const gchar *type, gboolean body, const gchar *child, const gchar *ns)
 {
-  CwElement *m = cw_stanza_message_new (type, "a@example.org/r", "b@example.org", "m1",
-                                        body ? "hi" : NULL);
+  CwElement *m
+    = cw_stanza_message_new (type, "a@example.org/r", "b@example.org", "m1", body ? "hi" : NULL);
 
   if (child != NULL)
     cw_element_add (m, child, ns);
@@ -86,8 +86,8 @@ static void
 test_carbons_wrap (void)
 {
   g_autoptr (CwElement) m = message ("chat", TRUE, NULL, NULL);
-  g_autoptr (CwElement) copy = cw_carbons_wrap (m, "received", "b@example.org",
-                                                "b@example.org/other");
+  g_autoptr (CwElement) copy
+    = cw_carbons_wrap (m, "received", "b@example.org", "b@example.org/other");
   g_autofree gchar *xml = cw_element_to_string (copy);
   g_autoptr (CwElement) back = parse (xml);
   CwElement *fwd;
@@ -112,11 +112,11 @@ test_carbons_wrap (void)
 static void
 test_mam_parse (void)
 {
-  g_autoptr (CwElement) q = parse (
-    FORM ("<field var='with'><value>Juliet@Example.org/balcony</value></field>"
-          "<field var='start'><value>2010-06-07T00:00:00Z</value></field>"
-          "<field var='end'><value>2010-07-07T13:23:54.5+02:00</value></field>")
-      RSM ("<max>10</max><after>abc</after>") "</query>");
+  g_autoptr (CwElement) q
+    = parse (FORM ("<field var='with'><value>Juliet@Example.org/balcony</value></field>"
+                   "<field var='start'><value>2010-06-07T00:00:00Z</value></field>"
+                   "<field var='end'><value>2010-07-07T13:23:54.5+02:00</value></field>")
+               RSM ("<max>10</max><after>abc</after>") "</query>");
   g_auto (CwMamRequest) r = { 0 };
   g_autoptr (GError) error = NULL;
   CwArchiveQuery aq;
