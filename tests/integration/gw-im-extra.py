@@ -22,7 +22,7 @@ NS_INFO = 'http://jabber.org/protocol/disco#info'
 
 
 
-PLAN = 8
+PLAN = 9
 
 
 def ok(n, cond, what, detail=''):
@@ -43,7 +43,8 @@ async def offline_cap(srv, token):
         err = await u1.expect(lambda el: el.get('type') == 'error', what='the bounce of the third')
     except Failed:
         err = None
-    good = ok(1, err is not None and err.find('{%s}error/{%s}service-unavailable' % (NS_CLIENT, NS_STANZAS)) is not None
+    cond = '{%s}error/{%s}service-unavailable' % (NS_CLIENT, NS_STANZAS)
+    good = ok(1, err is not None and err.find(cond) is not None
               and err.findtext('{%s}body' % NS_CLIENT) in (None, token + '-3'),
               'a message over the offline cap bounces with service-unavailable')
     u3 = await Client(srv, srv.jid(2, 'later')).login()
@@ -99,6 +100,26 @@ async def carbons_private(srv, token):
     return good
 
 
+async def carbons_to_self(srv, token):
+    """A chat from one of one's resources to another: the addressee gets it,
+    each other carbons-enabled resource one copy (received), the sender none."""
+    cs = [await Client(srv, srv.jid(0, r)).login() for r in ('s1', 's2', 's3')]
+    for x in cs:
+        await x.iq('set', "<enable xmlns='%s'/>" % NS_CARBONS)
+    cs[0].send_message(mto=srv.jid(0, 's2'), mbody=token, mtype='chat')
+    await cs[1].expect(is_message(token), what='the message to oneself')
+    await asyncio.sleep(0.5)
+
+    def copies(c):
+        return [el for el in c.inbox if el.find('{%s}received' % NS_CARBONS) is not None
+                or el.find('{%s}sent' % NS_CARBONS) is not None]
+    got = [[el.find('*').tag.split('}')[1] for el in copies(c)] for c in cs]
+    good = ok(4, got == [[], [], ['received']],
+              "one's message to oneself: one received copy for the third resource only", got)
+    await asyncio.gather(*(c.logout() for c in cs))
+    return good
+
+
 async def mam_details(srv, token):
     """XEP-0359 stanza-id (a forged one dropped), RSM paging with <fin/>,
     errors, prefs, and the feature on the account's bare JID."""
@@ -112,7 +133,7 @@ async def mam_details(srv, token):
         el = await u2.expect(is_message('%s-%d' % (token, i)), what='message %d' % i)
         sids = [x for x in el.findall('{%s}stanza-id' % NS_SID) if x.get('by') == srv.jid(1)]
         ids.append(sids[0].get('id') if len(sids) == 1 else None)
-    good = ok(4, None not in ids and 'forged' not in ids,
+    good = ok(5, None not in ids and 'forged' not in ids,
               "the recipient gets one stanza-id by its bare JID, not the forged one", ids)
 
     async def page(qid, rsm):
@@ -128,25 +149,25 @@ async def mam_details(srv, token):
                 u2.inbox.remove(el)
         return got, fin
     last3, fin = await page('p1', '<max>2</max><before/>')
-    good &= ok(5, last3 == ids[1:] and fin.get('complete') not in ('true', '1')
+    good &= ok(6, last3 == ids[1:] and fin.get('complete') not in ('true', '1')
                and fin.findtext('{%s}set/{%s}first' % (NS_RSM, NS_RSM)) == ids[1]
                and fin.findtext('{%s}set/{%s}last' % (NS_RSM, NS_RSM)) == ids[2],
                'the last page of two: ids match the stanza-ids, first/last, not complete',
                'page %s, stanza-ids %s, %s' % (last3, ids, ET.tostring(fin)[:300]))
     after, fin = await page('p2', '<max>5</max><after>%s</after>' % ids[1])
-    good &= ok(6, after == ids[2:] and fin.get('complete') in ('true', '1'),
+    good &= ok(7, after == ids[2:] and fin.get('complete') in ('true', '1'),
                'the page after the second: the third, complete', after)
     conds = (await error_of(page('p3', '<after>no-such-id</after>')),
              await error_of(u2.iq('set', "<query xmlns='%s'><x xmlns='jabber:x:data' type='submit'>"
                                   "<field var='colour'><value>red</value></field></x></query>" % NS_MAM)))
-    good &= ok(7, conds == ('item-not-found', 'bad-request'),
+    good &= ok(8, conds == ('item-not-found', 'bad-request'),
                'an unknown after id and an unknown field are refused', conds)
     prefs = (await u2.iq('get', "<prefs xmlns='%s'/>" % NS_MAM)).find('{%s}prefs' % NS_MAM)
     info = await u2.iq('get', "<query xmlns='%s'/>" % NS_INFO, to=srv.jid(1))
     feats = {f.get('var') for f in info.iter('{%s}feature' % NS_INFO)}
     server = await u2.iq('get', "<query xmlns='%s'/>" % NS_INFO, to=srv.domain)
     sfeats = {f.get('var') for f in server.iter('{%s}feature' % NS_INFO)}
-    good &= ok(8, prefs is not None and prefs.get('default') == 'always' and NS_MAM in feats
+    good &= ok(9, prefs is not None and prefs.get('default') == 'always' and NS_MAM in feats
                and {'msgoffline', NS_CARBONS} <= sfeats,
                'prefs say always; the account advertises MAM, the server offline storage and carbons')
     await asyncio.gather(u1.logout(), u2.logout())
@@ -160,6 +181,7 @@ async def main():
     token = '%06d' % random.randrange(10 ** 6)
     good = await asyncio.wait_for(offline_cap(srv, 'cap-' + token), 30)
     good &= await asyncio.wait_for(carbons_private(srv, 'private-' + token), 30)
+    good &= await asyncio.wait_for(carbons_to_self(srv, 'self-' + token), 30)
     good &= await asyncio.wait_for(mam_details(srv, 'mam-' + token), 30)
     return 0 if good else 1
 

@@ -6,7 +6,8 @@
 # gw-harness --store (accounts user1..user3 / "secret" in a gateway store in a
 # temporary directory) whose offline queue holds two messages, on loopback:
 #   - a third offline message bounces with service-unavailable; the two come
-#   - <private/> messages are not copied (carbons), and arrive without it
+#   - <private/> messages are not copied (carbons), and arrive without it;
+#     one's chat to one's own resource is copied once, to the others
 #   - XEP-0359 stanza-ids on delivery (a forged one dropped), the ids MAM
 #     results and RSM paging (<before/>, after, <fin complete/>) use
 #   - MAM errors (unknown id, unknown field), prefs, disco features
