@@ -90,7 +90,8 @@ async def carbons_private(srv, token):
     await u2.expect(is_message(token + '-out'), what='the private reply')
     try:
         await b.expect_none(lambda el: el.find('{%s}received' % NS_CARBONS) is not None
-                            or el.find('{%s}sent' % NS_CARBONS) is not None, 0.5, 'a carbon of a private message')
+                            or el.find('{%s}sent' % NS_CARBONS) is not None,
+                            0.5, 'a carbon of a private message')
         copied = False
     except Failed:
         copied = True
