@@ -12,7 +12,8 @@
 
 /* Dispatch order: the first module that says HANDLED wins. */
 static const CwModule *const modules[] = {
-  &cw_mod_ping, &cw_mod_presence, &cw_mod_disco, &cw_mod_version, NULL,
+  &cw_mod_ping,    &cw_mod_offline, &cw_mod_presence, &cw_mod_disco,
+  &cw_mod_version, &cw_mod_mam,     &cw_mod_carbons,  NULL,
 };
 #define N_MODULES (G_N_ELEMENTS (modules) - 1)
 
@@ -57,6 +58,19 @@ server_stanza (CwElement *stanza, gpointer user_data)
   for (guint i = 0; i < N_MODULES; i++)
     if (modules[i]->server_stanza != NULL
         && modules[i]->server_stanza (self->module_state[i], stanza) == CW_MODULE_HANDLED)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+local_message (CwElement *stanza, const CwJid *to, GPtrArray *targets, gpointer user_data)
+{
+  CwGateway *self = user_data;
+
+  for (guint i = 0; i < N_MODULES; i++)
+    if (modules[i]->local_message != NULL
+        && modules[i]->local_message (self->module_state[i], stanza, to, targets)
+             == CW_MODULE_HANDLED)
       return TRUE;
   return FALSE;
 }
@@ -229,6 +243,7 @@ cw_gateway_new (const CwGatewayOptions *options, GError **error)
   self->router = cw_router_new (self->domain);
   cw_router_set_account_func (self->router, account_exists, self);
   cw_router_set_server_func (self->router, server_stanza, self);
+  cw_router_set_message_func (self->router, local_message, self);
   setup_c2s (self, options);
   return g_steal_pointer (&self);
 }

@@ -29,6 +29,8 @@ typedef struct
    * sent and how long the answer may take (0 interval = off). */
   guint ping_interval_ms;
   guint ping_timeout_ms;
+  /* Offline messages (XEP-0160) kept per account; more bounce. */
+  guint offline_cap;
 } CwServerLimits;
 
 #define CW_SERVER_DEFAULT_MAX_STANZA_SIZE_PREAUTH (10 * 1024)
@@ -41,6 +43,7 @@ typedef struct
 #define CW_SERVER_DEFAULT_AUTH_FAILURE_DELAY_MS 1000
 #define CW_SERVER_DEFAULT_PING_INTERVAL_MS (5 * 60 * 1000)
 #define CW_SERVER_DEFAULT_PING_TIMEOUT_MS (60 * 1000)
+#define CW_SERVER_DEFAULT_OFFLINE_CAP 500
 
 /* Fills @limits with the defaults above. */
 static inline void
@@ -56,6 +59,7 @@ cw_server_limits_init_default (CwServerLimits *limits)
   limits->auth_failure_delay_ms = CW_SERVER_DEFAULT_AUTH_FAILURE_DELAY_MS;
   limits->ping_interval_ms = CW_SERVER_DEFAULT_PING_INTERVAL_MS;
   limits->ping_timeout_ms = CW_SERVER_DEFAULT_PING_TIMEOUT_MS;
+  limits->offline_cap = CW_SERVER_DEFAULT_OFFLINE_CAP;
 }
 
 G_END_DECLS

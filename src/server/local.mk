@@ -15,6 +15,7 @@ src_server_libcw_server_a_SOURCES += \
 	src/server/c2s-negotiation.c \
 	src/server/module.c src/server/module.h \
 	src/server/mod-ping.c src/server/mod-version.c src/server/mod-disco.c src/server/mod-presence.c \
+	src/server/mod-im.h src/server/mod-offline.c src/server/mod-carbons.c src/server/mod-mam.c \
 	src/server/presence-private.h src/server/mod-roster.c \
 	src/server/subscription.c src/server/subscription.h \
 	src/server/gateway.c src/server/gateway.h

@@ -4,6 +4,7 @@
 
 #include "server/module.h"
 
+#include "common/namespaces.h"
 #include "xml/stanza.h"
 
 void
@@ -37,4 +38,71 @@ cw_module_is_server_iq (const CwModuleHost *host, CwElement *stanza, const gchar
     }
   payload = cw_stanza_iq_get_payload (stanza);
   return payload != NULL && cw_element_is (payload, name, ns);
+}
+
+CwElement *
+cw_module_delay_new (const gchar *from, gint64 stamp)
+{
+  g_autoptr (GDateTime) secs = g_date_time_new_from_unix_utc (stamp / G_USEC_PER_SEC);
+  g_autoptr (GDateTime) dt = g_date_time_add (secs, stamp % G_USEC_PER_SEC);
+  g_autofree gchar *text = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S.%fZ");
+  CwElement *delay = cw_element_new ("delay", CW_NS_DELAY);
+
+  if (from != NULL)
+    cw_element_set_attr (delay, "from", from);
+  cw_element_set_attr (delay, "stamp", text);
+  return delay;
+}
+
+CwRouterResource *
+cw_module_find_resource (const CwModuleHost *host, CwJid *full_jid)
+{
+  g_autoptr (CwJid) bare = cw_jid_get_bare (full_jid);
+  g_autoptr (GPtrArray) list = cw_router_get_resources (host->router, bare);
+
+  for (guint i = 0; i < list->len; i++)
+    if (cw_jid_equal (cw_router_resource_get_jid (list->pdata[i]), full_jid))
+      return list->pdata[i];
+  return NULL;
+}
+
+void
+cw_module_reply_error (const CwModuleHost *host, CwElement *request, CwStanzaError condition)
+{
+  g_autoptr (GError) error
+    = g_error_new_literal (CW_STANZA_ERROR, condition, cw_stanza_error_to_name (condition));
+  g_autoptr (CwElement) reply = cw_stanza_error_reply (request, error);
+
+  if (reply == NULL)
+    return;
+  if (cw_stanza_get_from (reply) == NULL)
+    cw_element_set_attr (reply, "from", host->domain);
+  cw_router_route (host->router, reply);
+}
+
+gpointer
+cw_module_sessions_create (const CwModuleHost *host)
+{
+  CwModuleSessions *state = g_new0 (CwModuleSessions, 1);
+
+  state->host = host;
+  state->sessions = g_hash_table_new (NULL, NULL);
+  return state;
+}
+
+void
+cw_module_sessions_free (gpointer data)
+{
+  CwModuleSessions *state = data;
+
+  g_hash_table_destroy (state->sessions);
+  g_free (state);
+}
+
+void
+cw_module_sessions_closed (gpointer data, CwC2sSession *session)
+{
+  CwModuleSessions *state = data;
+
+  g_hash_table_remove (state->sessions, session);
 }

@@ -45,6 +45,15 @@ typedef struct _CwModule
   /* A session bound its resource / ended. Nullable. */
   void (*session_bound) (gpointer state, CwC2sSession *session);
   void (*session_closed) (gpointer state, CwC2sSession *session);
+  /* A message about to reach the local account @to (bare JID) through the
+   * router, @targets (CwRouterResource *) the resources it goes to, maybe
+   * none (see CwRouterMessageFunc). PASS lets it on (a module may add to
+   * it); HANDLED takes it: no delivery, no bounce. Nullable. */
+  CwModuleResult (*local_message) (gpointer state, CwElement *stanza, const CwJid *to,
+                                   GPtrArray *targets);
+  /* disco#info features of every account's bare JID (NULL-terminated,
+   * nullable), e.g. urn:xmpp:mam:2. */
+  const gchar *const *account_features;
 } CwModule;
 
 /* The modules, in dispatch order. */
@@ -52,13 +61,37 @@ extern const CwModule cw_mod_ping;
 extern const CwModule cw_mod_version;
 extern const CwModule cw_mod_disco;
 extern const CwModule cw_mod_presence;
+extern const CwModule cw_mod_offline;
+extern const CwModule cw_mod_carbons;
+extern const CwModule cw_mod_mam;
 
 /* Replies to a get/set @request with a result carrying @payload (transfer
  * full, nullable), routed back to the sender. */
 void cw_module_reply_result (const CwModuleHost *host, CwElement *request, CwElement *payload);
+/* Replies to @request with a stanza error of @condition (no text). */
+void cw_module_reply_error (const CwModuleHost *host, CwElement *request, CwStanzaError condition);
 /* TRUE when @stanza is an IQ of @type with a payload @name in @ns
  * addressed to the server (no 'to', or our bare domain). */
 gboolean cw_module_is_server_iq (const CwModuleHost *host, CwElement *stanza, const gchar *type,
                                  const gchar *name, const gchar *ns);
+
+/* The state of a module that keeps a set of sessions (carbons enabled,
+ * offline queue delivered): use the three functions as its create, free
+ * and session_closed; a session leaves the set when it closes. */
+typedef struct
+{
+  const CwModuleHost *host;
+  GHashTable *sessions; /* owned: CwC2sSession (unowned) set */
+} CwModuleSessions;
+
+gpointer cw_module_sessions_create (const CwModuleHost *host);
+void cw_module_sessions_free (gpointer state);
+void cw_module_sessions_closed (gpointer state, CwC2sSession *session);
+
+/* Returns: (transfer full): a XEP-0203 <delay from=@from stamp=…/> for
+ * @stamp (microseconds since the epoch, UTC). */
+CwElement *cw_module_delay_new (const gchar *from, gint64 stamp);
+/* Returns: (transfer none) (nullable): the bound resource with this full JID. */
+CwRouterResource *cw_module_find_resource (const CwModuleHost *host, CwJid *full_jid);
 
 G_END_DECLS

@@ -25,6 +25,8 @@ struct _CwRouter
   gpointer account_data;
   CwRouterServerFunc server_func;
   gpointer server_data;
+  CwRouterMessageFunc message_func;
+  gpointer message_data;
 };
 
 static void
@@ -78,6 +80,13 @@ cw_router_set_server_func (CwRouter *self, CwRouterServerFunc func, gpointer use
 {
   self->server_func = func;
   self->server_data = user_data;
+}
+
+void
+cw_router_set_message_func (CwRouter *self, CwRouterMessageFunc func, gpointer user_data)
+{
+  self->message_func = func;
+  self->message_data = user_data;
 }
 
 CwRouteKind
@@ -243,8 +252,10 @@ route_bare_message (CwRouter *self, CwElement *stanza, const CwJid *to)
       return;
     }
   targets = top_priority (self, to);
-  /* Offline storage (XEP-0160) will take these; until then the sender
+  /* Offline storage (XEP-0160) takes what it can; otherwise the sender
    * learns the message was not delivered. Headlines are dropped. */
+  if (self->message_func != NULL && self->message_func (stanza, to, targets, self->message_data))
+    return;
   if (targets->len == 0 && g_strcmp0 (type, "headline") != 0)
     bounce (self, stanza, CW_STANZA_ERROR_SERVICE_UNAVAILABLE);
   for (guint i = 0; i < targets->len; i++)
@@ -325,6 +336,23 @@ route_gone_resource (CwRouter *self, CwElement *stanza, CwJid *to)
     }
 }
 
+/* To a bound full JID: messages past the message func first. */
+static void
+deliver_full (CwRouter *self, CwElement *stanza, CwJid *to, CwRouterResource *res)
+{
+  if (self->message_func != NULL && cw_stanza_get_kind (stanza) == CW_STANZA_KIND_MESSAGE
+      && g_strcmp0 (cw_stanza_get_type (stanza), "error") != 0)
+    {
+      g_autoptr (CwJid) bare = cw_jid_get_bare (to);
+      g_autoptr (GPtrArray) targets = g_ptr_array_new ();
+
+      g_ptr_array_add (targets, res);
+      if (self->message_func (stanza, bare, targets, self->message_data))
+        return;
+    }
+  cw_router_resource_deliver (res, stanza);
+}
+
 static void
 route_local (CwRouter *self, CwElement *stanza, CwJid *to)
 {
@@ -344,7 +372,7 @@ route_local (CwRouter *self, CwElement *stanza, CwJid *to)
     }
   res = g_hash_table_lookup (self->full, to);
   if (res != NULL)
-    cw_router_resource_deliver (res, stanza);
+    deliver_full (self, stanza, to, res);
   else
     route_gone_resource (self, stanza, to);
 }

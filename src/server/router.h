@@ -40,6 +40,13 @@ typedef struct
  * TRUE when handled; unhandled IQ gets and sets get service-unavailable. */
 typedef gboolean (*CwRouterServerFunc) (CwElement *stanza, gpointer user_data);
 typedef gboolean (*CwRouterAccountFunc) (const gchar *localpart, gpointer user_data);
+/* A message (not an error) about to reach the local account @to (bare):
+ * @targets (CwRouterResource *) are the resources the delivery rules chose,
+ * possibly none. The func may add to @stanza (a stanza-id) or copy it
+ * (carbons); TRUE means it took the message (offline storage): then it is
+ * neither delivered nor bounced. */
+typedef gboolean (*CwRouterMessageFunc) (CwElement *stanza, const CwJid *to, GPtrArray *targets,
+                                         gpointer user_data);
 
 CwRouter *cw_router_new (const gchar *domain);
 void cw_router_free (CwRouter *self);
@@ -50,6 +57,7 @@ const gchar *cw_router_get_domain (CwRouter *self);
 /* Which localparts are accounts; without one, every localpart is. */
 void cw_router_set_account_func (CwRouter *self, CwRouterAccountFunc func, gpointer user_data);
 void cw_router_set_server_func (CwRouter *self, CwRouterServerFunc func, gpointer user_data);
+void cw_router_set_message_func (CwRouter *self, CwRouterMessageFunc func, gpointer user_data);
 
 CwRouteKind cw_router_classify (CwRouter *self, const CwJid *to);
 

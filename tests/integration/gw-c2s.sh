@@ -33,21 +33,6 @@ CERT=$top_srcdir/tests/data/gateway/cert.pem
 KEY=$top_srcdir/tests/data/gateway/key.pem
 CA=$CERT
 
-# start_harness NAME ARGS...: runs gw-harness on free ports; sets NAME_c2s, NAME_tls
-start_harness() {
-	_h=$1
-	shift
-	"$HARNESS" --cert "$CERT" --key "$KEY" "$@" >"$DIR/$_h.out" 2>"$DIR/$_h.err" &
-	eval "${_h}_pid=$!"
-	at_exit "kill $! 2>/dev/null"
-	wait_until 20 grep -q ready "$DIR/$_h.out" || {
-		cat "$DIR/$_h.err" >&2
-		bail_out "gw-harness $_h did not start"
-	}
-	eval "${_h}_c2s=$(sed -n 's/^c2s //p' "$DIR/$_h.out")"
-	eval "${_h}_tls=$(sed -n 's/^tls //p' "$DIR/$_h.out")"
-}
-
 start_harness main --auth-delay-ms 300 --max-auth-failures 3 --negotiation-timeout-ms 10000
 # shellcheck disable=SC2154
 client() { with_timeout 60 $CLIENT "$main_c2s" "$main_tls" "$CA" "$@" 2>>"$DIR/client.err"; }

@@ -11,7 +11,8 @@
 SCENARIOS="roster-add-remove-pushes roster-versioning roster-set-errors roster-remove-cancels
 subscribe-approve subscribe-deny subscribe-offline-pending
 unsubscribe unsubscribed-cancel presence-broadcast-probe-unavailable directed-presence
-message-full-jid message-bare-priority ping version
+message-full-jid message-bare-priority message-offline-full-jid offline-storage carbons mam-query
+ping version
 hostile-stanza-before-auth hostile-sasl hostile-spoofed-from hostile-oversized"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 

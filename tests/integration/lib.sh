@@ -156,6 +156,24 @@ trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# ---- the gateway's test harness (tests/server/gw-harness) ----------------------------
+# start_harness NAME ARGS...: runs $HARNESS (gw-harness) with $CERT, $KEY and
+# ARGS on free ports, its output in $DIR/NAME.out and .err, stopped at exit;
+# sets NAME_pid, NAME_c2s, NAME_tls
+start_harness() {
+	_h=$1
+	shift
+	"$HARNESS" --cert "$CERT" --key "$KEY" "$@" >"$DIR/$_h.out" 2>"$DIR/$_h.err" &
+	eval "${_h}_pid=$!"
+	at_exit "kill $! 2>/dev/null"
+	wait_until 20 grep -q ready "$DIR/$_h.out" || {
+		cat "$DIR/$_h.err" >&2
+		bail_out "gw-harness $_h did not start"
+	}
+	eval "${_h}_c2s=$(sed -n 's/^c2s //p' "$DIR/$_h.out")"
+	eval "${_h}_tls=$(sed -n 's/^tls //p' "$DIR/$_h.out")"
+}
+
 # ---- the lab (tests/lab/lab.sh) ----------------------------------------------------
 lab() { bash "$LAB" "$@"; }
 

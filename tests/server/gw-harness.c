@@ -61,7 +61,7 @@ typedef struct
   gint c2s_port, tls_port;
   gboolean tls_optional;
   gint timeout_ms, max_failures, delay_ms, ping_ms, ping_timeout_ms, rate, burst, per_address;
-  gint preauth_size, stanza_size;
+  gint preauth_size, stanza_size, offline_cap;
 } Args;
 
 static gboolean
@@ -86,6 +86,7 @@ parse_args (Args *a, int *argc, char ***argv, GError **error)
     { "max-per-address", 0, 0, G_OPTION_ARG_INT, &a->per_address, "", "N" },
     { "max-stanza-preauth", 0, 0, G_OPTION_ARG_INT, &a->preauth_size, "", "BYTES" },
     { "max-stanza", 0, 0, G_OPTION_ARG_INT, &a->stanza_size, "", "BYTES" },
+    { "offline-cap", 0, 0, G_OPTION_ARG_INT, &a->offline_cap, "offline messages", "N" },
     { NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("- chinwag gateway test harness");
@@ -118,6 +119,8 @@ apply_limits (const Args *a, CwServerLimits *limits)
     limits->max_stanza_size_preauth = a->preauth_size;
   if (a->stanza_size > 0)
     limits->max_stanza_size = a->stanza_size;
+  if (a->offline_cap >= 0)
+    limits->offline_cap = a->offline_cap;
 }
 
 static gboolean
@@ -178,7 +181,8 @@ main (int argc, char **argv)
              .ping_timeout_ms = -1,
              .rate = -1,
              .burst = -1,
-             .per_address = -1 };
+             .per_address = -1,
+             .offline_cap = -1 };
   g_autoptr (GError) error = NULL;
   g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   CwGatewayListener listeners[2];

@@ -19,6 +19,11 @@ check_PROGRAMS += tests/unit/server/test-listener
 TESTS += tests/unit/server/test-listener
 tests_unit_server_test_listener_SOURCES = tests/unit/server/test-listener.c
 tests_unit_server_test_listener_LDADD = $(CW_SERVER_LIBS)
+CW_UNIT_SERVER_IM = tests/unit/server/test-im-rules
+check_PROGRAMS += $(CW_UNIT_SERVER_IM)
+TESTS += $(CW_UNIT_SERVER_IM)
+tests_unit_server_test_im_rules_SOURCES = tests/unit/server/test-im-rules.c
+tests_unit_server_test_im_rules_LDADD = $(CW_SERVER_LIBS)
 # The RFC 6121 subscription state machine (a pure function table).
 check_PROGRAMS += tests/unit/server/test-subscription
 TESTS += tests/unit/server/test-subscription

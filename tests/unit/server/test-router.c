@@ -281,6 +281,63 @@ test_classify (Fixture *f, gconstpointer data)
     }
 }
 
+typedef struct
+{
+  guint calls;
+  guint n_targets;
+  gchar *to;
+  gboolean take;
+} MessageSpy;
+
+static gboolean
+message_spy (CwElement *stanza, const CwJid *to, GPtrArray *targets, gpointer user_data)
+{
+  MessageSpy *spy = user_data;
+
+  spy->calls++;
+  spy->n_targets = targets->len;
+  g_free (spy->to);
+  spy->to = g_strdup (cw_jid_to_string (to));
+  cw_element_add (stanza, "seen", "urn:example:spy");
+  return spy->take;
+}
+
+/* The message func sees what reaches an account, with the resources that
+ * get it; what it takes is neither delivered nor bounced. */
+static void
+test_message_func (Fixture *f, gconstpointer data)
+{
+  MessageSpy spy = { 0 };
+
+  cw_router_set_message_func (f->router, message_spy, &spy);
+  bind (f, "user1@example.org/a", 0, TRUE, 0);
+  bind (f, "user2@example.org/x", 1, TRUE, 1);
+  bind (f, "user2@example.org/y", 2, TRUE, 0);
+  route_message (f, "chat", "user1@example.org/a", "user2@example.org");
+  g_assert_cmpuint (spy.calls, ==, 1);
+  g_assert_cmpuint (spy.n_targets, ==, 1);
+  g_assert_cmpstr (spy.to, ==, "user2@example.org");
+  g_assert_cmpuint (f->got[1]->len, ==, 1);
+  g_assert_nonnull (cw_element_get_child (f->got[1]->pdata[0], "seen", "urn:example:spy"));
+  route_message (f, "chat", "user1@example.org/a", "user2@example.org/y");
+  g_assert_cmpuint (spy.calls, ==, 2);
+  g_assert_cmpuint (spy.n_targets, ==, 1);
+  g_assert_cmpuint (f->got[2]->len, ==, 1);
+  /* No available resource: the func is asked with none, and takes it. */
+  spy.take = TRUE;
+  route_message (f, "chat", "user1@example.org/a", "user3@example.org");
+  g_assert_cmpuint (spy.calls, ==, 3);
+  g_assert_cmpuint (spy.n_targets, ==, 0);
+  g_assert_cmpuint (f->got[0]->len, ==, 0);
+  route_message (f, "chat", "user1@example.org/a", "user2@example.org/x");
+  g_assert_cmpuint (f->got[1]->len, ==, 1);
+  /* Errors never reach it. */
+  route_message (f, "error", "user1@example.org/a", "user2@example.org/x");
+  g_assert_cmpuint (spy.calls, ==, 4);
+  g_assert_cmpuint (f->got[1]->len, ==, 2);
+  g_free (spy.to);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -297,5 +354,6 @@ main (int argc, char **argv)
   ADD ("/server/router/unbind", test_unbind);
   ADD ("/server/router/server-and-remote", test_server_and_remote);
   ADD ("/server/router/classify", test_classify);
+  ADD ("/server/router/message-func", test_message_func);
   return g_test_run ();
 }
