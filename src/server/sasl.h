@@ -144,7 +144,9 @@ const gchar *const *cw_sasl_server_get_mechanisms (CwSaslServer *self);
  *   additional data for SUCCESS (SCRAM's server-final-message)
  *
  * A client-first-message whose gs2 header claims channel binding support
- * ("y") while we offered -PLUS is refused (a downgrade, RFC 5802 §6).
+ * ("y") while we offered -PLUS with tls-unique is refused (a downgrade,
+ * RFC 5802 §6); with tls-exporter or tls-server-end-point it is accepted,
+ * since clients that know only tls-unique say "y" there.
  * A second start, or any call after SUCCESS or FAILURE, fails with
  * CW_SASL_ERROR_MALFORMED_REQUEST.
  */

@@ -522,9 +522,12 @@ check_cbind_flag (CwScramServer *self, const gchar *flag, GError **error)
     return set_malformed (error, _("The SCRAM message is malformed"));
   if (self->plus)
     return set_malformed (error, _("The client chose a -PLUS mechanism without channel binding"));
-  /* "y": the client can bind but believes we cannot. We offered -PLUS, so
-   * someone removed it from the list on the way (RFC 5802 §6). */
-  if (flag[0] == 'y' && self->cb_type != NULL)
+  /* "y": the client can bind but believes we cannot. Every binding client
+   * knows tls-unique, so with that on offer someone removed -PLUS from the
+   * list on the way (RFC 5802 §6). With the newer types, "y" comes from
+   * clients that know only tls-unique and cannot bind here: let them in,
+   * as Prosody 0.12 and ejabberd 23.01 do (they offer no -PLUS on TLS 1.3). */
+  if (flag[0] == 'y' && g_strcmp0 (self->cb_type, "tls-unique") == 0)
     return set_malformed (error, _("Channel binding was removed from the offer: a downgrade"));
   return TRUE;
 }

@@ -8,7 +8,8 @@
 #
 # SCENARIOS lists what the gateway serves so far: add a scenario here when
 # the module it needs lands (xmpp_scenarios.py --list has all of them).
-SCENARIOS="roster-add-remove-pushes roster-versioning roster-set-errors roster-remove-cancels
+SCENARIOS="scram-sha-256-starttls scram-sha-1-starttls direct-tls plain-over-tls wrong-password
+roster-add-remove-pushes roster-versioning roster-set-errors roster-remove-cancels
 subscribe-approve subscribe-deny subscribe-offline-pending
 unsubscribe unsubscribed-cancel presence-broadcast-probe-unavailable directed-presence
 message-full-jid message-bare-priority message-offline-full-jid offline-storage carbons mam-query

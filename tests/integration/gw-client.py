@@ -21,8 +21,9 @@ async def login(jid, mech='SCRAM-SHA-256', direct=False, password='secret'):
     # name the SCRAM variant without channel binding they exercise.
     x = slixmpp.ClientXMPP(jid, password, sasl_mech=mech)
     x.ca_certs = CA
-    # Its tls-unique data is meaningless on TLS 1.3 and it would claim 'y'
-    # (a downgrade, which the server rightly refuses): say 'n' instead.
+    # Its tls-unique data is meaningless on TLS 1.3: say 'n', so these tests
+    # pin the gs2 header (stock slixmpp says 'y', which the gateway accepts
+    # unless it offers tls-unique: xmpp_scenarios.py logs in that way).
     fm = x['feature_mechanisms']
     defaults = fm._default_credentials
     fm.sasl_callback = lambda req, opt: dict(defaults(req, opt), channel_binding=None)
