@@ -223,6 +223,7 @@ send_features (CwC2sSession *self)
       cw_element_add (features, "bind", CW_NS_BIND);
       cw_element_add (cw_element_add (features, "session", CW_NS_SESSION), "optional",
                       CW_NS_SESSION);
+      cw_element_add (features, "sm", CW_NS_SM);
     }
   cw_c2s_session_send (self, features);
 }
@@ -502,6 +503,8 @@ cw_c2s_negotiation_handle (CwC2sSession *self, CwElement *el)
   if (self->authenticated && cw_stanza_get_kind (el) == CW_STANZA_KIND_IQ
       && g_str_equal (cw_element_get_ns (el), CW_NS_CLIENT) && handle_negotiation_iq (self, el))
     return TRUE;
+  if (self->authenticated && g_str_equal (cw_element_get_ns (el), CW_NS_SM))
+    return cw_c2s_sm_handle_unbound (self, el);
   /* Nothing else before TLS (when required), SASL and binding. */
   cw_c2s_session_close_with_error (self, CW_STREAM_ERROR_NOT_AUTHORIZED, NULL);
   return FALSE;

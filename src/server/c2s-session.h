@@ -33,6 +33,9 @@ typedef struct
   void (*bound) (CwC2sSession *session, gpointer user_data);
   void (*closed) (CwC2sSession *session, gpointer user_data);
   gpointer user_data;
+  /* XEP-0198 resumption: stream id (gchar*, owned by the table) -> the
+   * resumable CwC2sSession (unowned; it removes itself). Nullable: none. */
+  GHashTable *sm_sessions;
 } CwC2sConfig;
 
 /**
@@ -53,6 +56,8 @@ CwJid *cw_c2s_session_get_jid (CwC2sSession *self);
 const gchar *cw_c2s_session_get_address (CwC2sSession *self);
 gboolean cw_c2s_session_is_secure (CwC2sSession *self);
 gboolean cw_c2s_session_is_authenticated (CwC2sSession *self);
+/* XEP-0198: the connection is gone but the session waits for a <resume/>. */
+gboolean cw_c2s_session_is_hibernating (CwC2sSession *self);
 /* g_get_monotonic_time() of the last stanza received from the client. */
 gint64 cw_c2s_session_get_last_activity (CwC2sSession *self);
 /* The router entry of a bound session, NULL otherwise. */

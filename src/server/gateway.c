@@ -172,6 +172,7 @@ setup_c2s (CwGateway *self, const CwGatewayOptions *options)
   self->c2s.bound = session_bound;
   self->c2s.closed = session_closed;
   self->c2s.user_data = self;
+  self->c2s.sm_sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->host.domain = self->domain;
   self->host.router = self->router;
   self->host.limits = &self->limits;
@@ -294,6 +295,7 @@ cw_gateway_free (CwGateway *self)
   if (self->listeners != NULL)
     g_ptr_array_set_size (self->listeners, 0);
   g_clear_pointer (&self->sessions, g_hash_table_destroy);
+  g_clear_pointer (&self->c2s.sm_sessions, g_hash_table_destroy);
   for (guint i = 0; i < N_MODULES; i++)
     if (self->module_state[i] != NULL && modules[i]->free != NULL)
       modules[i]->free (self->module_state[i]);

@@ -29,6 +29,9 @@ typedef struct
    * sent and how long the answer may take (0 interval = off). */
   guint ping_interval_ms;
   guint ping_timeout_ms;
+  /* XEP-0198: how long (seconds) a session whose connection died without
+   * </stream:stream> keeps its resource for a <resume/> (0 = no resumption). */
+  guint sm_resume_timeout;
 } CwServerLimits;
 
 #define CW_SERVER_DEFAULT_MAX_STANZA_SIZE_PREAUTH (10 * 1024)
@@ -41,6 +44,7 @@ typedef struct
 #define CW_SERVER_DEFAULT_AUTH_FAILURE_DELAY_MS 1000
 #define CW_SERVER_DEFAULT_PING_INTERVAL_MS (5 * 60 * 1000)
 #define CW_SERVER_DEFAULT_PING_TIMEOUT_MS (60 * 1000)
+#define CW_SERVER_DEFAULT_SM_RESUME_TIMEOUT 300
 
 /* Fills @limits with the defaults above. */
 static inline void
@@ -56,6 +60,7 @@ cw_server_limits_init_default (CwServerLimits *limits)
   limits->auth_failure_delay_ms = CW_SERVER_DEFAULT_AUTH_FAILURE_DELAY_MS;
   limits->ping_interval_ms = CW_SERVER_DEFAULT_PING_INTERVAL_MS;
   limits->ping_timeout_ms = CW_SERVER_DEFAULT_PING_TIMEOUT_MS;
+  limits->sm_resume_timeout = CW_SERVER_DEFAULT_SM_RESUME_TIMEOUT;
 }
 
 G_END_DECLS
