@@ -14,3 +14,10 @@ tests_unit_server_test_c2s_session_SOURCES = tests/unit/server/test-c2s-session.
 tests_unit_server_test_c2s_session_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/common
 tests_unit_server_test_c2s_session_LDADD = $(CW_SERVER_LIBS)
 EXTRA_DIST += tests/data/gateway/cert.pem tests/data/gateway/key.pem
+CW_UNIT_SERVER_SM = tests/unit/server/test-sm
+check_PROGRAMS += $(CW_UNIT_SERVER_SM)
+TESTS += $(CW_UNIT_SERVER_SM)
+tests_unit_server_test_sm_SOURCES = tests/unit/server/test-sm.c \
+	tests/unit/server/c2s-test-client.c tests/unit/server/c2s-test-client.h $(CW_TEST_IO_STREAM_SOURCES)
+tests_unit_server_test_sm_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/common
+tests_unit_server_test_sm_LDADD = $(CW_SERVER_LIBS)

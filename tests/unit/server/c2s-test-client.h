@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A scripted XMPP client for CwC2sSession tests: expectations on what the server wrote, SCRAM. */
+#pragma once
+
+#include <glib.h>
+
+#include "test-io-stream.h"
+
+G_BEGIN_DECLS
+
+/* The client's end of one connection: end 1 of @pair; the server has end 0. */
+typedef struct
+{
+  CwTestStream *pair; /* owned */
+  GString *out;       /* what the server wrote, not yet matched */
+} CwTestClient;
+
+void cw_test_client_init (CwTestClient *c);
+void cw_test_client_clear (CwTestClient *c);
+void cw_test_client_push (CwTestClient *c, const gchar *xml);
+/* Runs the main loop until the server wrote something matching @regex;
+ * returns the first non-empty group (or the whole match) and forgets the
+ * output up to the match. Aborts after 5 s. */
+gchar *cw_test_client_expect (CwTestClient *c, const gchar *regex);
+/* Sends the stream header; returns the features' content. */
+gchar *cw_test_client_open (CwTestClient *c, const gchar *domain);
+/* SCRAM-SHA-256 as user1: "success" or the <failure/> condition. */
+gchar *cw_test_client_scram (CwTestClient *c, const gchar *password);
+/* Opens, logs in as user1/"secret", reopens; returns the features. */
+gchar *cw_test_client_login (CwTestClient *c, const gchar *domain);
+/* Binds @resource (NULL: the server picks); returns the full JID. */
+gchar *cw_test_client_bind (CwTestClient *c, const gchar *resource);
+
+G_END_DECLS
