@@ -14,6 +14,7 @@
 #define CW_NS_BIND         "urn:ietf:params:xml:ns:xmpp-bind"
 #define CW_NS_SESSION      "urn:ietf:params:xml:ns:xmpp-session"
 #define CW_NS_ROSTER       "jabber:iq:roster"
+#define CW_NS_ROSTERVER    "urn:xmpp:features:rosterver"
 #define CW_NS_DISCO_INFO   "http://jabber.org/protocol/disco#info"
 #define CW_NS_DISCO_ITEMS  "http://jabber.org/protocol/disco#items"
 #define CW_NS_CAPS         "http://jabber.org/protocol/caps"

@@ -13,6 +13,7 @@
 
 #include "common/jid.h"
 #include "daemon/gateway-config.h"
+#include "daemon/gateway-run.h"
 #include "server/sasl.h"
 #include "store/gateway-store.h"
 
@@ -268,10 +269,10 @@ admin_open (Admin *admin, const gchar *config_path, const gchar *storage, GError
         return FALSE;
       admin->domain = g_strdup (config->domain);
       storage = config->storage;
-      admin->store = cw_gateway_store_open (storage, error);
+      admin->store = cw_gateway_open_storage (storage, error);
     }
   else
-    admin->store = cw_gateway_store_open (storage, error);
+    admin->store = cw_gateway_open_storage (storage, error);
   return admin->store != NULL;
 }
 

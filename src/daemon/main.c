@@ -12,7 +12,7 @@
 #include <sys/resource.h>
 
 #include "daemon/control.h"
-#include "daemon/gateway-config.h"
+#include "daemon/gateway-run.h"
 #include "dbus/dbus-adapter.h"
 #include "im/ll-session.h"
 #include "ll/avahi-discovery.h"
@@ -532,27 +532,11 @@ run_peer (void)
 static int
 run_gateway (void)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (CwGatewayConfig) config = NULL;
   g_autofree gchar *path = opt.config != NULL
                              ? g_strdup (opt.config)
                              : g_build_filename (CW_SYSCONFDIR, "chinwag", "chinwag.conf", NULL);
 
-  /* Errors read "FILE:LINE: reason", as a compiler's do, for editors. */
-  config = cw_gateway_config_load (path, &error);
-  if (config == NULL)
-    {
-      g_printerr ("%s\n", error->message);
-      return EXIT_FAILURE;
-    }
-  if (opt.check_config)
-    {
-      g_print (_("%s: configuration OK\n"), path);
-      return EXIT_SUCCESS;
-    }
-  g_printerr (_("chinwagd: gateway mode cannot serve clients yet; --check-config checks %s\n"),
-              path);
-  return EXIT_FAILURE;
+  return cw_gateway_run (path, opt.check_config);
 }
 
 int

@@ -78,8 +78,10 @@ peer_to_variant (const CwLlPeer *p)
 
       g_variant_builder_add (&addrs, "s", a);
     }
-  return g_variant_new ("(sssbass)", p->name, peer_status (p), peer_message (p), p->reachable,
-                        &addrs, p->txt != NULL && p->txt->nick != NULL ? p->txt->nick : "");
+  /* Verified: no identity key is pinned for any peer yet (DESIGN.md,
+   * security), so none has proved who it is. */
+  return g_variant_new ("(sssbassb)", p->name, peer_status (p), peer_message (p), p->reachable,
+                        &addrs, p->txt != NULL && p->txt->nick != NULL ? p->txt->nick : "", FALSE);
 }
 
 static gboolean
@@ -88,7 +90,7 @@ handle_get_roster (CwChinwag1 *iface, GDBusMethodInvocation *invocation, CwDbusA
   GList *peers = cw_ll_roster_list (cw_ll_session_get_roster (self->session));
   GVariantBuilder b;
 
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(sssbass)"));
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(sssbassb)"));
   for (GList *l = peers; l != NULL; l = l->next)
     g_variant_builder_add_value (&b, peer_to_variant (l->data));
   g_list_free (peers);

@@ -151,7 +151,7 @@ cmd_roster (CwChinwag1 *proxy, gint argc, gchar **argv)
   g_autoptr (GVariant) peers = NULL;
   GVariantIter iter;
   const gchar *name, *status, *message, *nick;
-  gboolean reachable;
+  gboolean reachable, verified;
   GVariant *addresses;
   gint rc = CW_EXIT_OK;
 
@@ -162,8 +162,8 @@ cmd_roster (CwChinwag1 *proxy, gint argc, gchar **argv)
   if (!cw_chinwag1_call_get_roster_sync (proxy, &peers, NULL, &error))
     return cw_cli_report_error (error);
   g_variant_iter_init (&iter, peers);
-  while (g_variant_iter_next (&iter, "(&s&s&sb@as&s)", &name, &status, &message, &reachable,
-                              &addresses, &nick))
+  while (g_variant_iter_next (&iter, "(&s&s&sb@as&sb)", &name, &status, &message, &reachable,
+                              &addresses, &nick, &verified))
     {
       g_autoptr (JsonObject) o = json_object_new ();
       g_autofree const gchar **addrs = g_variant_get_strv (addresses, NULL);
@@ -184,6 +184,7 @@ cmd_roster (CwChinwag1 *proxy, gint argc, gchar **argv)
       else
         json_object_set_string_member (o, "addresses", joined);
       json_object_set_string_member (o, "message", message);
+      json_object_set_boolean_member (o, "verified", verified);
       print_object (o);
       g_variant_unref (addresses);
     }

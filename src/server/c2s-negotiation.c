@@ -190,6 +190,8 @@ new_sasl_server (CwC2sSession *self)
     .secure = self->secure,
     .cb_type = self->cb_type,
     .cb_data = self->cb_data,
+    .no_plain = self->config->no_plain,
+    .authorize = self->config->authorize,
   };
 
   g_clear_pointer (&self->sasl, cw_sasl_server_free);
@@ -223,6 +225,8 @@ send_features (CwC2sSession *self)
       cw_element_add (features, "bind", CW_NS_BIND);
       cw_element_add (cw_element_add (features, "session", CW_NS_SESSION), "optional",
                       CW_NS_SESSION);
+      if (self->config->roster_versioning)
+        cw_element_add (features, "ver", CW_NS_ROSTERVER);
       cw_element_add (features, "sm", CW_NS_SM);
     }
   cw_c2s_session_send (self, features);
@@ -308,7 +312,8 @@ sasl_failed (CwC2sSession *self, const GError *error)
       self->auth_failures++;
       delay = self->config->limits->auth_failure_delay_ms;
     }
-  g_debug ("c2s %s: authentication failed: %s", self->address, error->message);
+  g_message ("c2s %s: authentication failed (%s): %s", self->address, self->sasl_condition,
+             error->message);
   self->pause_timer = g_timeout_add (delay, send_failure_cb, self);
   return FALSE;
 }
@@ -321,7 +326,7 @@ sasl_succeeded (CwC2sSession *self)
   self->authenticated = TRUE;
   self->username = g_strdup (cw_sasl_server_get_username (self->sasl));
   g_clear_pointer (&self->sasl, cw_sasl_server_free);
-  g_debug ("c2s %s: authenticated as %s", self->address, self->username);
+  g_message ("c2s %s: %s logged in", self->address, self->username);
   /* RFC 6120 §6.4.6: the stream restarts; nothing is being received now. */
   cw_xmpp_connection_reset (self->connection);
   cw_xmpp_connection_get_limits (self->connection, &limits);
@@ -500,6 +505,15 @@ cw_c2s_negotiation_handle (CwC2sSession *self, CwElement *el)
     return handle_starttls (self);
   if (sasl_allowed (self) && g_str_equal (cw_element_get_ns (el), CW_NS_SASL))
     return handle_sasl (self, el);
+  if (!self->authenticated && cw_element_is (el, "auth", CW_NS_SASL))
+    {
+      /* TLS first (RFC 6120 §6.5.4); the client may still STARTTLS. */
+      g_autoptr (CwElement) failure = cw_element_new ("failure", CW_NS_SASL);
+
+      cw_element_add (failure, "encryption-required", CW_NS_SASL);
+      cw_c2s_session_send (self, failure);
+      return TRUE;
+    }
   if (self->authenticated && cw_stanza_get_kind (el) == CW_STANZA_KIND_IQ
       && g_str_equal (cw_element_get_ns (el), CW_NS_CLIENT) && handle_negotiation_iq (self, el))
     return TRUE;

@@ -33,6 +33,12 @@ typedef struct
   void (*bound) (CwC2sSession *session, gpointer user_data);
   void (*closed) (CwC2sSession *session, gpointer user_data);
   gpointer user_data;
+  /* Never offer PLAIN (CwSaslServerConfig.no_plain). */
+  gboolean no_plain;
+  /* Nullable: CwSaslServerConfig.authorize, called with lookup_data. */
+  CwSaslAuthorizeFunc authorize;
+  /* Advertise XEP-0237 roster versioning (a roster module serves it). */
+  gboolean roster_versioning;
   /* XEP-0198 resumption: stream id (gchar*, owned by the table) -> the
    * resumable CwC2sSession (unowned; it removes itself). Nullable: none. */
   GHashTable *sm_sessions;

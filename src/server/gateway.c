@@ -172,6 +172,9 @@ setup_c2s (CwGateway *self, const CwGatewayOptions *options)
   self->c2s.bound = session_bound;
   self->c2s.closed = session_closed;
   self->c2s.user_data = self;
+  self->c2s.no_plain = options->no_plain;
+  self->c2s.authorize = options->authorize;
+  self->c2s.roster_versioning = options->store != NULL;
   self->c2s.sm_sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->host.domain = self->domain;
   self->host.router = self->router;

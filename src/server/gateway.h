@@ -13,7 +13,7 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  const gchar *address; /* IP literal */
+  const gchar *address; /* IP literal; NULL: every address, IPv6 and IPv4 */
   guint16 port;         /* 0: any free port */
   gboolean direct_tls;  /* XEP-0368: TLS first (5223); else STARTTLS (5222) */
 } CwGatewayListener;
@@ -35,6 +35,11 @@ typedef struct
    * (CwModuleHost.store). Nullable: modules that need it then stay off.
    * Not owned; must outlive the gateway. */
   CwGatewayStore *store;
+  /* Never offer SASL PLAIN (chinwag.conf "plain = false"). */
+  gboolean no_plain;
+  /* Nullable: vetoes a verified login, e.g. of a disabled account
+   * (CwSaslAuthorizeFunc), called with lookup_data. */
+  CwSaslAuthorizeFunc authorize;
 } CwGatewayOptions;
 
 typedef struct _CwGateway CwGateway;

@@ -26,32 +26,55 @@ incoming_cb (GSocketService *service, GSocketConnection *connection, GObject *so
   return TRUE;
 }
 
-CwServerListener *
-cw_server_listener_new (const gchar *address, guint16 port, gboolean direct_tls,
-                        CwServerListenerFunc func, gpointer user_data, GError **error)
+/* Every address: IPv6 and IPv4 on one port, or IPv4 only where the host
+ * has no IPv6 (GSocketListener's own fallback). */
+static gboolean
+add_any_address (GSocketListener *listener, guint16 *port, GError **error)
+{
+  if (*port != 0)
+    return g_socket_listener_add_inet_port (listener, *port, NULL, error);
+  *port = g_socket_listener_add_any_inet_port (listener, NULL, error);
+  return *port != 0;
+}
+
+static gboolean
+add_address (GSocketListener *listener, const gchar *address, guint16 *port, GError **error)
 {
   g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (address);
   g_autoptr (GSocketAddress) sa = NULL;
   g_autoptr (GSocketAddress) effective = NULL;
-  CwServerListener *self;
 
   if (inet == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _ ("“%s” is not an IP address"),
                    address);
-      return NULL;
+      return FALSE;
     }
-  sa = g_inet_socket_address_new (inet, port);
-  self = g_new0 (CwServerListener, 1);
+  sa = g_inet_socket_address_new (inet, *port);
+  if (!g_socket_listener_add_address (listener, sa, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                      NULL, &effective, error))
+    return FALSE;
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  return TRUE;
+}
+
+CwServerListener *
+cw_server_listener_new (const gchar *address, guint16 port, gboolean direct_tls,
+                        CwServerListenerFunc func, gpointer user_data, GError **error)
+{
+  CwServerListener *self = g_new0 (CwServerListener, 1);
+  GSocketListener *listener;
+
   self->service = g_socket_service_new ();
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), sa, G_SOCKET_TYPE_STREAM,
-                                      G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))
+  listener = G_SOCKET_LISTENER (self->service);
+  if (!(address != NULL ? add_address (listener, address, &port, error)
+                        : add_any_address (listener, &port, error)))
     {
       g_object_unref (self->service);
       g_free (self);
       return NULL;
     }
-  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  self->port = port;
   self->direct_tls = direct_tls;
   self->func = func;
   self->user_data = user_data;

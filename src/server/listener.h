@@ -14,7 +14,8 @@ typedef void (*CwServerListenerFunc) (GSocketConnection *connection, gboolean di
 
 /**
  * cw_server_listener_new:
- * @address: an IP literal ("127.0.0.1", "::", "0.0.0.0")
+ * @address: (nullable): an IP literal ("127.0.0.1", "::", "0.0.0.0"); NULL
+ *   for every address, IPv6 and IPv4 (IPv4 only on a host without IPv6)
  * @port: 0 for any free port (see cw_server_listener_get_port())
  * @direct_tls: what the accepted connections are told (XEP-0368)
  *

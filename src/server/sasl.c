@@ -49,6 +49,7 @@ struct _CwSaslServer
 {
   CwSaslLookupFunc lookup;
   gpointer lookup_data;
+  CwSaslAuthorizeFunc authorize;
   gchar *domain;                      /* owned, nullable: normalised */
   gboolean secure;
   gchar *cb_type;                     /* owned, nullable: set only with cb_data */
@@ -96,6 +97,7 @@ cw_sasl_server_new (const CwSaslServerConfig *config)
   self = g_new0 (CwSaslServer, 1);
   self->lookup = config->lookup;
   self->lookup_data = config->lookup_data;
+  self->authorize = config->authorize;
   if (config->domain != NULL)
     self->domain = cw_jid_normalize (config->domain, NULL);
   self->secure = config->secure;
@@ -106,7 +108,7 @@ cw_sasl_server_new (const CwSaslServerConfig *config)
     }
   for (Mech m = 0; m < N_MECHS; m++)
     {
-      self->offers[m] = (m != MECH_PLAIN || self->secure)
+      self->offers[m] = (m != MECH_PLAIN || (self->secure && !config->no_plain))
                         && (!mechs[m].plus || self->cb_data != NULL);
       if (self->offers[m])
         self->offered[n++] = mechs[m].name;
@@ -163,8 +165,12 @@ fail (CwSaslServer *self, GError **error, CwSaslError code, const gchar *message
 }
 
 static CwSaslStep
-succeed (CwSaslServer *self)
+succeed (CwSaslServer *self, GError **error)
 {
+  GError *cause = NULL;
+
+  if (self->authorize != NULL && !self->authorize (self->candidate, self->lookup_data, &cause))
+    return fail_with (self, error, cause);
   self->state = STATE_DONE;
   g_clear_pointer (&self->scram, cw_scram_server_free);
   self->username = g_steal_pointer (&self->candidate);
@@ -264,7 +270,7 @@ step_plain (CwSaslServer *self, GBytes *response, GError **error)
     creds = cw_scram_credentials_made_up (CW_SASL_HASH_SHA256, self->candidate);
   if (!cw_scram_credentials_check_password (creds, password) || !known)
     return fail (self, error, CW_SASL_ERROR_NOT_AUTHORIZED, _("Authentication failed"));
-  return succeed (self);
+  return succeed (self, error);
 }
 
 /* ---- SCRAM -------------------------------------------------------------- */
@@ -298,8 +304,13 @@ step_scram_final (CwSaslServer *self, GBytes *response, GBytes **out, GError **e
 
   if (final == NULL)
     return fail_with (self, error, cause);
+  if (succeed (self, error) != CW_SASL_STEP_SUCCESS)
+    {
+      g_bytes_unref (final);
+      return CW_SASL_STEP_FAILURE;
+    }
   *out = final;
-  return succeed (self);
+  return CW_SASL_STEP_SUCCESS;
 }
 
 /* ---- the state machine -------------------------------------------------- */

@@ -81,6 +81,18 @@ CwScramCredentials *cw_scram_credentials_derive (CwSaslHash hash, const gchar *p
 typedef CwScramCredentials *(*CwSaslLookupFunc) (const gchar *username, CwSaslHash hash,
                                                  gpointer user_data);
 
+/**
+ * CwSaslAuthorizeFunc:
+ * @username: an account whose proof was just verified (normalised localpart)
+ *
+ * The last word on a successful exchange, e.g. for a disabled account:
+ * returns FALSE with a CW_SASL_ERROR (CW_SASL_ERROR_ACCOUNT_DISABLED) to
+ * turn the success into that failure. Asked only after a correct proof, so
+ * a guesser learns nothing from it.
+ */
+typedef gboolean (*CwSaslAuthorizeFunc) (const gchar *username, gpointer user_data,
+                                         GError **error);
+
 typedef struct
 {
   CwSaslLookupFunc lookup;
@@ -96,6 +108,10 @@ typedef struct
    * CwSaslServer. */
   const gchar *cb_type;
   GBytes *cb_data;
+  /* Never offer PLAIN, even on an encrypted stream. */
+  gboolean no_plain;
+  /* Nullable; called with @lookup_data. */
+  CwSaslAuthorizeFunc authorize;
 } CwSaslServerConfig;
 
 typedef enum

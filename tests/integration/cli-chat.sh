@@ -47,6 +47,8 @@ wait_until 10 b_on_a
 check "chinwag roster on h1 lists $B, available and reachable" b_on_a
 like "$(c h1 roster --json)" "*\"peer\":\"$B\",\"status\":\"avail\",\"reachable\":true*" \
 	"chinwag roster --json gives the same as JSON"
+like "$(c h1 roster --json)" "*\"peer\":\"$B\",*\"verified\":false}*" \
+	"chinwag roster --json says $B is not verified (no identity key is pinned)"
 
 # --- a message each way ----------------------------------------------------------------
 id=$(c h1 send "$B" hello from h1)

@@ -65,6 +65,7 @@ like "$(call h1 GetInfo)" "*'name': <'alice@h1'>*" "GetInfo on h1 names alice@h1
 roster_has_bob() { call h1 GetRoster | grep -Fq "('bob@h2', 'avail', '', true, ['$(lab addr h2):5298']"; }
 wait_until 10 roster_has_bob
 check "GetRoster on h1 lists bob@h2, available and reachable at its address" roster_has_bob
+like "$(call h1 GetRoster)" "*('bob@h2', *, false)*" "GetRoster reports bob@h2 unverified"
 case $(call h1 GetRoster) in *"'alice@h1'"*) not_ok "h1's roster leaves itself out" ;;
 *) ok "h1's roster leaves itself out" ;; esac
 

@@ -23,10 +23,15 @@ CW_INTEGRATION_TESTS += tests/integration/tui-chat.sh
 CW_INTEGRATION_TESTS += tests/integration/gateway-admin.sh
 # gw-c2s.sh needs no lab: gw-harness and python3-slixmpp on loopback.
 CW_INTEGRATION_TESTS += tests/integration/gw-c2s.sh
+# gw-daemon.sh needs no lab: chinwagd --gateway, chinwagctl, slixmpp and
+# go-sendxmpp on loopback.
+CW_INTEGRATION_TESTS += tests/integration/gw-daemon.sh
+# gw-chinwag.sh: the same scenarios as gw-prosody.sh, against gw-harness --store.
+CW_INTEGRATION_TESTS += tests/integration/gw-chinwag.sh
 TESTS += $(CW_INTEGRATION_TESTS)
 EXTRA_DIST += $(CW_INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/rawpeer.py tests/integration/dbus-raw.py \
 	tests/integration/xmpp_scenarios.py tests/integration/xmpp_client.py \
-	tests/integration/gw-client.py tests/integration/gw-raw.py \
+	tests/integration/gw-client.py tests/integration/gw-raw.py tests/integration/gw-daemon-client.py \
 	tests/lab/lab.sh tests/lab/README.md
 
 # interop-purple.sh drives Pidgin's Bonjour plugin through a small libpurple

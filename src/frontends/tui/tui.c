@@ -113,8 +113,8 @@ on_roster_loaded (GObject *source, GAsyncResult *result, gpointer data)
     }
   cw_tui_model_clear_roster (call->tui->model);
   g_variant_iter_init (&iter, peers);
-  while (g_variant_iter_next (&iter, "(&s&s&sb@as&s)", &name, &status, &message, &reachable,
-                              NULL, NULL))
+  while (g_variant_iter_next (&iter, "(&s&s&sb@as&sb)", &name, &status, &message, &reachable,
+                              NULL, NULL, NULL))
     cw_tui_model_update_peer (call->tui->model, name, status, message, reachable);
   queue_draw (call->tui);
 }

@@ -21,3 +21,18 @@ tests_unit_server_test_sm_SOURCES = tests/unit/server/test-sm.c \
 	tests/unit/server/c2s-test-client.c tests/unit/server/c2s-test-client.h $(CW_TEST_IO_STREAM_SOURCES)
 tests_unit_server_test_sm_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/common
 tests_unit_server_test_sm_LDADD = $(CW_SERVER_LIBS)
+# CwServerListener: one address, every address (NULL), a port in use.
+check_PROGRAMS += tests/unit/server/test-listener
+TESTS += tests/unit/server/test-listener
+tests_unit_server_test_listener_SOURCES = tests/unit/server/test-listener.c
+tests_unit_server_test_listener_LDADD = $(CW_SERVER_LIBS)
+# The RFC 6121 subscription state machine (a pure function table).
+check_PROGRAMS += tests/unit/server/test-subscription
+TESTS += tests/unit/server/test-subscription
+tests_unit_server_test_subscription_SOURCES = tests/unit/server/test-subscription.c
+tests_unit_server_test_subscription_LDADD = $(CW_SERVER_LIBS)
+# Roster IQs and inbound subscriptions through a router and a gateway store.
+check_PROGRAMS += tests/unit/server/test-roster
+TESTS += tests/unit/server/test-roster
+tests_unit_server_test_roster_SOURCES = tests/unit/server/test-roster.c
+tests_unit_server_test_roster_LDADD = $(CW_SERVER_LIBS)

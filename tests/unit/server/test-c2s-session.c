@@ -209,6 +209,7 @@ test_tls_required_features (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (GTlsCertificate) certificate = g_tls_certificate_new_from_files (cert, key, &error);
   g_autofree gchar *features = NULL;
+  g_autofree gchar *condition = NULL;
 
   g_assert_no_error (error);
   f->config.certificate = certificate;
@@ -218,10 +219,15 @@ test_tls_required_features (Fixture *f, gconstpointer data)
   g_assert_nonnull (
     strstr (features, "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>"));
   g_assert_null (strstr (features, "mechanism"));
-  /* SASL is not on offer: trying it anyway ends the stream. */
+  /* SASL is not on offer: trying it anyway fails with encryption-required
+   * (RFC 6120 §6.5.4) and nothing else is allowed before STARTTLS. */
   push (
     f,
     "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AHVzZXIxAHNlY3JldA==</auth>");
+  condition = expect (f, "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><([a-z-]+)");
+  g_assert_cmpstr (condition, ==, "encryption-required");
+  g_assert_false (f->bound);
+  push (f, "<message to='user2@example.org'><body>x</body></message>");
   assert_stream_error (f, "not-authorized");
 }
 

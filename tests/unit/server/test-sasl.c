@@ -160,6 +160,7 @@ typedef struct
   GHashTable *accounts; /* owned: username → (GPtrArray of CwScramCredentials, by hash) */
   guint lookups;
   GBytes *cb_data;
+  guint authorize_calls;
 } Fixture;
 
 static CwScramCredentials *
@@ -656,6 +657,86 @@ test_plain (Fixture *f, gconstpointer data)
                   CW_SASL_ERROR_NOT_AUTHORIZED);
   g_assert_cmpstr (error->message, ==, wrong_error->message);
   cw_sasl_server_free (server);
+}
+
+/* plain = false in chinwag.conf: PLAIN is never offered nor accepted. */
+static void
+test_no_plain (Fixture *f, gconstpointer data)
+{
+  CwSaslServerConfig config = { .lookup = fixture_lookup, .lookup_data = f, .domain = DOMAIN,
+                                .secure = TRUE, .no_plain = TRUE };
+  g_autoptr (CwSaslServer) server = cw_sasl_server_new (&config);
+  g_autoptr (GBytes) good = plain_message ("", "juliet", "r0m30myr0m30");
+  g_autoptr (GBytes) out = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *mechs
+    = g_strjoinv (" ", (gchar **) cw_sasl_server_get_mechanisms (server));
+
+  (void) data;
+  g_assert_cmpstr (mechs, ==, "SCRAM-SHA-256 SCRAM-SHA-1");
+  assert_failure (cw_sasl_server_start (server, "PLAIN", good, &out, &error), &error,
+                  CW_SASL_ERROR_INVALID_MECHANISM);
+  g_assert_null (cw_sasl_server_get_username (server));
+}
+
+/* Juliet's account is disabled. */
+static gboolean
+fixture_authorize (const gchar *username, gpointer user_data, GError **error)
+{
+  Fixture *f = user_data;
+
+  f->authorize_calls++;
+  if (strcmp (username, "juliet") != 0)
+    return TRUE;
+  g_set_error_literal (error, CW_SASL_ERROR, CW_SASL_ERROR_ACCOUNT_DISABLED, "disabled");
+  return FALSE;
+}
+
+static CwSaslStep
+authorize_scram (Fixture *f, const gchar *user, const gchar *password, GError **error)
+{
+  CwSaslServerConfig config = { .lookup = fixture_lookup, .lookup_data = f, .domain = DOMAIN,
+                                .authorize = fixture_authorize };
+  g_autoptr (CwSaslServer) server = cw_sasl_server_new (&config);
+  g_autoptr (TestClient) client = test_client_new (CW_SASL_HASH_SHA1, "n,,", password, NULL);
+  CwSaslStep step = run_scram (server, "SCRAM-SHA-1", client, user, error);
+
+  if (step != CW_SASL_STEP_SUCCESS)
+    g_assert_null (cw_sasl_server_get_username (server));
+  return step;
+}
+
+/* A disabled account is refused with account-disabled, but only after a
+ * right proof (no server-final-message then): a wrong password is the
+ * usual not-authorized, without asking. */
+static void
+test_authorize (Fixture *f, gconstpointer data)
+{
+  CwSaslServerConfig config = { .lookup = fixture_lookup, .lookup_data = f, .domain = DOMAIN,
+                                .secure = TRUE, .authorize = fixture_authorize };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) plain = plain_message ("", "juliet", "r0m30myr0m30");
+  g_autoptr (GBytes) out = NULL;
+
+  (void) data;
+  assert_failure (authorize_scram (f, "juliet", "r0m30myr0m30", &error), &error,
+                  CW_SASL_ERROR_ACCOUNT_DISABLED);
+  g_assert_cmpuint (f->authorize_calls, ==, 1);
+  g_clear_error (&error);
+  assert_failure (authorize_scram (f, "juliet", "wrong", &error), &error,
+                  CW_SASL_ERROR_NOT_AUTHORIZED);
+  g_assert_cmpuint (f->authorize_calls, ==, 1);
+  g_clear_error (&error);
+  g_assert_cmpint (authorize_scram (f, "nurse", "rosemary", &error), ==, CW_SASL_STEP_SUCCESS);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->authorize_calls, ==, 2);
+  {
+    g_autoptr (CwSaslServer) server = cw_sasl_server_new (&config);
+
+    assert_failure (cw_sasl_server_start (server, "PLAIN", plain, &out, &error), &error,
+                    CW_SASL_ERROR_ACCOUNT_DISABLED);
+    g_assert_null (cw_sasl_server_get_username (server));
+  }
 }
 
 /* An account with SHA-1 keys only: SCRAM-SHA-1 and PLAIN work, and
@@ -1281,6 +1362,8 @@ main (int argc, char **argv)
   ADD ("fail/wrong-password-unknown-user", test_scram_wrong_password_unknown_user);
   ADD ("plain/login", test_plain);
   ADD ("plain/needs-tls", test_plain_needs_tls);
+  ADD ("plain/off", test_no_plain);
+  ADD ("fail/account-disabled", test_authorize);
   ADD ("success/sha-1-only-account", test_sha1_only_account);
   ADD ("fail/broken-store", test_broken_store);
   ADD ("plain/malformed", test_plain_malformed);
