@@ -105,6 +105,7 @@ map_limits (const CwGatewayConfig *c, CwServerLimits *limits)
   limits->auth_failure_delay_ms = c->auth_failure_delay * 1000;
   limits->ping_interval_ms = c->ping_interval * 1000;
   limits->ping_timeout_ms = c->ping_timeout * 1000;
+  limits->sm_resume_timeout = c->resume_timeout;
 }
 
 static void
