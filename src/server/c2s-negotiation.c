@@ -228,6 +228,7 @@ send_features (CwC2sSession *self)
       if (self->config->roster_versioning)
         cw_element_add (features, "ver", CW_NS_ROSTERVER);
       cw_element_add (features, "sm", CW_NS_SM);
+      cw_element_add (features, "csi", CW_NS_CSI);
     }
   cw_c2s_session_send (self, features);
 }

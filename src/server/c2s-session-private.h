@@ -50,6 +50,10 @@ struct _CwC2sSession
   CwSm *sm;       /* owned, nullable: enabled */
   gchar *sm_id;   /* owned, nullable: resumable under this id */
   guint sm_timer; /* source id: end of hibernation */
+  /* XEP-0352 (c2s-csi.c) */
+  gboolean csi_inactive;
+  gboolean csi_flushing;
+  GQueue csi_held; /* CwElement (owned): presence held while inactive */
 };
 
 /* c2s-session.c */
@@ -85,5 +89,15 @@ gboolean cw_c2s_sm_handle_unbound (CwC2sSession *self, CwElement *el);
 gboolean cw_c2s_sm_hibernate (CwC2sSession *self);
 /* After unbinding for good: unacknowledged stanzas are routed again. */
 void cw_c2s_sm_release (CwC2sSession *self);
+
+/* c2s-csi.c: XEP-0352 */
+#define CW_NS_CSI "urn:xmpp:csi:0"
+/* TRUE when @stanza was held back (presence while the client is inactive);
+ * anything else first flushes what was held. */
+gboolean cw_c2s_csi_hold (CwC2sSession *self, CwElement *stanza);
+void cw_c2s_csi_flush (CwC2sSession *self);
+/* <active/> and <inactive/>; same return as the SM handlers. */
+gboolean cw_c2s_csi_handle (CwC2sSession *self, CwElement *el);
+void cw_c2s_csi_clear (CwC2sSession *self);
 
 G_END_DECLS

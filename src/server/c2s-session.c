@@ -21,6 +21,7 @@ cw_c2s_session_finalize (GObject *object)
   g_clear_handle_id (&self->sm_timer, g_source_remove);
   g_clear_pointer (&self->sm, cw_sm_free);
   g_free (self->sm_id);
+  cw_c2s_csi_clear (self);
   cw_c2s_negotiation_clear (self);
   g_clear_object (&self->connection);
   g_clear_object (&self->cancellable);
@@ -286,7 +287,8 @@ sent_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 void
 cw_c2s_session_send (CwC2sSession *self, CwElement *stanza)
 {
-  if (self->state >= CW_C2S_STATE_CLOSING || !cw_c2s_sm_outbound (self, stanza)
+  if (self->state >= CW_C2S_STATE_CLOSING || cw_c2s_csi_hold (self, stanza)
+      || !cw_c2s_sm_outbound (self, stanza)
       || self->connection == NULL)
     return;
   cw_xmpp_connection_send_stanza_async (self->connection, stanza, NULL, sent_cb, NULL);
@@ -412,6 +414,8 @@ recv_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       self->last_activity = g_get_monotonic_time ();
       if (g_strcmp0 (cw_element_get_ns (el), CW_NS_SM) == 0)
         more = cw_c2s_sm_handle_bound (self, el);
+      else if (g_strcmp0 (cw_element_get_ns (el), CW_NS_CSI) == 0)
+        more = cw_c2s_csi_handle (self, el);
       else
         {
           cw_c2s_sm_count_handled (self);

@@ -76,6 +76,28 @@ cw_test_client_expect (CwTestClient *c, const gchar *regex)
   return got;
 }
 
+static gboolean
+settled_cb (gpointer user_data)
+{
+  *(gboolean *)user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+const gchar *
+cw_test_client_settle (CwTestClient *c, guint ms)
+{
+  gboolean done = FALSE;
+  g_autofree gchar *more = NULL;
+
+  g_timeout_add (ms, settled_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+  more = cw_test_stream_take_incoming (c->pair, 1);
+  if (more != NULL)
+    g_string_append (c->out, more);
+  return c->out->str;
+}
+
 gchar *
 cw_test_client_open (CwTestClient *c, const gchar *domain)
 {

@@ -22,6 +22,9 @@ void cw_test_client_push (CwTestClient *c, const gchar *xml);
  * returns the first non-empty group (or the whole match) and forgets the
  * output up to the match. Aborts after 5 s. */
 gchar *cw_test_client_expect (CwTestClient *c, const gchar *regex);
+/* Runs the main loop for @ms and returns (transfer none) everything the
+ * server wrote and no expectation matched yet. */
+const gchar *cw_test_client_settle (CwTestClient *c, guint ms);
 /* Sends the stream header; returns the features' content. */
 gchar *cw_test_client_open (CwTestClient *c, const gchar *domain);
 /* SCRAM-SHA-256 as user1: "success" or the <failure/> condition. */

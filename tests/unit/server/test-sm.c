@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Tests for XEP-0198 stream management: CwSm, and CwC2sSession acks, hibernation and resumption. */
+/* Tests for XEP-0198 stream management (CwSm, acks, hibernation, resumption) and XEP-0352 CSI. */
 #include "config.h"
 
 #include "server/sm.h"
@@ -377,6 +377,53 @@ test_clean_close (Fixture *f, gconstpointer data)
   g_assert_cmpuint (g_hash_table_size (f->sm_sessions), ==, 0);
 }
 
+static void
+send_presence_from_user2 (Fixture *f, const gchar *show)
+{
+  g_autoptr (CwElement) p
+    = cw_stanza_presence_new (NULL, "user2@example.org/desk", "user1@example.org/r");
+
+  cw_element_add_text_child (p, "show", NULL, show);
+  cw_router_route (f->router, p);
+}
+
+/* XEP-0352: presence waits while the client says it is inactive, and
+ * comes (in order) before the next message or on <active/>. */
+static void
+test_csi (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *features = NULL, *jid = NULL, *show = NULL, *body = NULL;
+
+  start (f, &f->c1);
+  features = cw_test_client_login (&f->c1, "example.org");
+  g_assert_nonnull (strstr (features, "<csi xmlns='urn:xmpp:csi:0'/>"));
+  jid = cw_test_client_bind (&f->c1, "r");
+  cw_test_client_push (&f->c1, "<inactive xmlns='urn:xmpp:csi:0'/>");
+  cw_test_client_settle (&f->c1, 50);
+  send_presence_from_user2 (f, "away");
+  send_presence_from_user2 (f, "dnd");
+  g_assert_null (strstr (cw_test_client_settle (&f->c1, 100), "<presence"));
+  send_from_user2 (f, "user1@example.org/r", "wake");
+  show = cw_test_client_expect (&f->c1, "<presence [^>]*><show>([a-z]+)</show>");
+  g_assert_cmpstr (show, ==, "away");
+  g_free (show);
+  show = cw_test_client_expect (&f->c1, "<presence [^>]*><show>([a-z]+)</show>");
+  g_assert_cmpstr (show, ==, "dnd");
+  body = cw_test_client_expect (&f->c1, "<body>([a-z]+)</body>");
+  g_assert_cmpstr (body, ==, "wake");
+  /* Still inactive: held again until <active/>. */
+  send_presence_from_user2 (f, "xa");
+  g_assert_null (strstr (cw_test_client_settle (&f->c1, 100), "<presence"));
+  cw_test_client_push (&f->c1, "<active xmlns='urn:xmpp:csi:0'/>");
+  g_free (show);
+  show = cw_test_client_expect (&f->c1, "<presence [^>]*><show>([a-z]+)</show>");
+  g_assert_cmpstr (show, ==, "xa");
+  send_presence_from_user2 (f, "chat");
+  g_free (show);
+  show = cw_test_client_expect (&f->c1, "<presence [^>]*><show>([a-z]+)</show>");
+  g_assert_cmpstr (show, ==, "chat");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -390,5 +437,6 @@ main (int argc, char **argv)
   ADD ("/server/sm/resume-unknown", test_resume_unknown);
   ADD ("/server/sm/hibernation-timeout", test_hibernation_timeout);
   ADD ("/server/sm/clean-close", test_clean_close);
+  ADD ("/server/csi/hold-presence", test_csi);
   return g_test_run ();
 }
