@@ -33,11 +33,11 @@ close_sm_error (CwC2sSession *self, const GError *error)
 
   if (!g_error_matches (error, CW_SM_ERROR, CW_SM_ERROR_TOO_HIGH))
     {
-      cw_c2s_session_close_with_error (
-        self,
-        g_error_matches (error, CW_SM_ERROR, CW_SM_ERROR_FULL) ? CW_STREAM_ERROR_RESOURCE_CONSTRAINT
-                                                                : CW_STREAM_ERROR_BAD_FORMAT,
-        error->message);
+      cw_c2s_session_close_with_error (self,
+                                       g_error_matches (error, CW_SM_ERROR, CW_SM_ERROR_FULL)
+                                         ? CW_STREAM_ERROR_RESOURCE_CONSTRAINT
+                                         : CW_STREAM_ERROR_BAD_FORMAT,
+                                       error->message);
       return;
     }
   /* XEP-0198 §4: <undefined-condition/> with <handled-count-too-high/>. */
@@ -175,8 +175,8 @@ cw_c2s_sm_hibernate (CwC2sSession *self)
   cw_xmpp_connection_force_close_async (self->connection, NULL, NULL, NULL);
   g_clear_object (&self->connection);
   self->receiving = FALSE;
-  self->sm_timer = g_timeout_add_seconds (self->config->limits->sm_resume_timeout,
-                                          hibernation_timeout_cb, self);
+  self->sm_timer
+    = g_timeout_add_seconds (self->config->limits->sm_resume_timeout, hibernation_timeout_cb, self);
   return TRUE;
 }
 

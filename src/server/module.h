@@ -52,6 +52,7 @@ extern const CwModule cw_mod_ping;
 extern const CwModule cw_mod_version;
 extern const CwModule cw_mod_disco;
 extern const CwModule cw_mod_presence;
+extern const CwModule cw_mod_blocking;
 
 /* Replies to a get/set @request with a result carrying @payload (transfer
  * full, nullable), routed back to the sender. */

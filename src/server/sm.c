@@ -6,7 +6,7 @@
 
 #include "common/namespaces.h"
 
-G_DEFINE_QUARK (cw-sm-error-quark, cw_sm_error)
+G_DEFINE_QUARK (cw - sm - error - quark, cw_sm_error)
 
 struct _CwSm
 {

@@ -36,3 +36,8 @@ check_PROGRAMS += tests/unit/server/test-roster
 TESTS += tests/unit/server/test-roster
 tests_unit_server_test_roster_SOURCES = tests/unit/server/test-roster.c
 tests_unit_server_test_roster_LDADD = $(CW_SERVER_LIBS)
+# XEP-0191 blocking through a router and a gateway store.
+check_PROGRAMS += tests/unit/server/test-blocking
+TESTS += tests/unit/server/test-blocking
+tests_unit_server_test_blocking_SOURCES = tests/unit/server/test-blocking.c
+tests_unit_server_test_blocking_LDADD = $(CW_SERVER_LIBS)

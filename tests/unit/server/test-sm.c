@@ -63,8 +63,10 @@ test_counters (void)
 static void
 test_parse_h (void)
 {
-  g_autoptr (CwElement) ok = cw_element_parse ("<a xmlns='urn:xmpp:sm:3' h='4294967295'/>", -1, NULL);
-  g_autoptr (CwElement) big = cw_element_parse ("<a xmlns='urn:xmpp:sm:3' h='4294967296'/>", -1, NULL);
+  g_autoptr (CwElement) ok
+    = cw_element_parse ("<a xmlns='urn:xmpp:sm:3' h='4294967295'/>", -1, NULL);
+  g_autoptr (CwElement) big
+    = cw_element_parse ("<a xmlns='urn:xmpp:sm:3' h='4294967296'/>", -1, NULL);
   g_autoptr (CwElement) none = cw_element_parse ("<a xmlns='urn:xmpp:sm:3'/>", -1, NULL);
   g_autoptr (GError) error = NULL;
   guint32 h = 0;
@@ -88,7 +90,7 @@ typedef struct
   GHashTable *sm_sessions;
   guint n_closed;
   guint n_started;
-  GPtrArray *live; /* CwC2sSession (unowned): started, not yet closed */
+  GPtrArray *live;     /* CwC2sSession (unowned): started, not yet closed */
   GPtrArray *captured; /* stanzas delivered to user2@example.org/desk */
   CwJid *user2;
 } Fixture;
@@ -202,7 +204,8 @@ teardown (Fixture *f, gconstpointer data)
 static void
 send_from_user2 (Fixture *f, const gchar *to, const gchar *body)
 {
-  g_autoptr (CwElement) m = cw_stanza_message_new ("chat", "user2@example.org/desk", to, NULL, body);
+  g_autoptr (CwElement) m
+    = cw_stanza_message_new ("chat", "user2@example.org/desk", to, NULL, body);
 
   cw_router_route (f->router, m);
 }
@@ -353,7 +356,7 @@ test_hibernation_timeout (Fixture *f, gconstpointer data)
   bounce = f->captured->pdata[0];
   g_assert_cmpstr (cw_stanza_get_type (bounce), ==, "error");
   g_assert_nonnull (cw_element_get_child (cw_element_get_child (bounce, "error", NULL),
-                                         "service-unavailable", CW_NS_STANZAS));
+                                          "service-unavailable", CW_NS_STANZAS));
   /* The id is gone with it. */
   start (f, &f->c2);
   g_free (cw_test_client_login (&f->c2, "example.org"));
