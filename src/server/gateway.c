@@ -12,7 +12,8 @@
 
 /* Dispatch order: the first module that says HANDLED wins. */
 static const CwModule *const modules[] = {
-  &cw_mod_ping, &cw_mod_blocking, &cw_mod_presence, &cw_mod_disco, &cw_mod_version, NULL,
+  &cw_mod_ping,    &cw_mod_blocking, &cw_mod_presence, &cw_mod_disco,
+  &cw_mod_version, &cw_mod_vcard,    &cw_mod_private,  NULL,
 };
 #define N_MODULES (G_N_ELEMENTS (modules) - 1)
 

@@ -49,14 +49,6 @@ reply_error (BlockingState *state, CwElement *stanza, CwElement *error_el)
   cw_router_route (state->host->router, reply);
 }
 
-static void
-reply_condition (BlockingState *state, CwElement *stanza, CwStanzaError condition)
-{
-  reply_error (state, stanza,
-               cw_stanza_error_element_new_full (
-                 condition, cw_stanza_error_default_type (condition), NULL, NULL));
-}
-
 /* ---- the list and its pushes -------------------------------------------------- */
 
 /* Normalised JIDs of @op's <item/>s; NULL (and an error sent) if one is bad. */
@@ -75,7 +67,7 @@ parse_items (BlockingState *state, CwElement *iq, CwElement *op)
         cw_element_get_attr (item, "jid") ? cw_element_get_attr (item, "jid") : "", NULL);
       if (jid == NULL)
         {
-          reply_condition (state, iq, CW_STANZA_ERROR_JID_MALFORMED);
+          cw_module_reply_error (state->host, iq, CW_STANZA_ERROR_JID_MALFORMED);
           return NULL;
         }
       g_ptr_array_add (jids, g_strdup (cw_jid_to_string (jid)));
@@ -154,7 +146,7 @@ handle_set (BlockingState *state, CwElement *iq, CwElement *op, CwJid *user)
    * unblocks everything (§3.5). */
   if (block && jids->len == 0)
     {
-      reply_condition (state, iq, CW_STANZA_ERROR_BAD_REQUEST);
+      cw_module_reply_error (state->host, iq, CW_STANZA_ERROR_BAD_REQUEST);
       return;
     }
   if (!apply (state, cw_jid_get_local (user), block, jids, &error))
@@ -180,7 +172,7 @@ blocking_server_stanza (gpointer data, CwElement *stanza)
   user = cw_jid_parse (cw_stanza_get_from (stanza) ? cw_stanza_get_from (stanza) : "", NULL);
   if (user == NULL || cw_jid_get_local (user) == NULL
       || g_strcmp0 (cw_jid_get_domain (user), state->host->domain) != 0)
-    reply_condition (state, stanza, CW_STANZA_ERROR_SERVICE_UNAVAILABLE);
+    cw_module_reply_error (state->host, stanza, CW_STANZA_ERROR_SERVICE_UNAVAILABLE);
   else if (g_strcmp0 (type, "get") == 0 && cw_element_is (payload, "blocklist", NS_BLOCKING))
     handle_get (state, stanza, user);
   else if (g_strcmp0 (type, "set") == 0
@@ -188,7 +180,7 @@ blocking_server_stanza (gpointer data, CwElement *stanza)
                || cw_element_is (payload, "unblock", NS_BLOCKING)))
     handle_set (state, stanza, payload, user);
   else if (g_strcmp0 (type, "get") == 0 || g_strcmp0 (type, "set") == 0)
-    reply_condition (state, stanza, CW_STANZA_ERROR_BAD_REQUEST);
+    cw_module_reply_error (state->host, stanza, CW_STANZA_ERROR_BAD_REQUEST);
   else
     return CW_MODULE_PASS;
   return CW_MODULE_HANDLED;
@@ -232,7 +224,7 @@ refuse_inbound (BlockingState *state, CwElement *stanza, const CwJid *to)
   if (kind == CW_STANZA_KIND_MESSAGE && !cw_jid_is_bare (to)
       && cw_router_is_bound (state->host->router, to))
     return;
-  reply_condition (state, stanza, CW_STANZA_ERROR_SERVICE_UNAVAILABLE);
+  cw_module_reply_error (state->host, stanza, CW_STANZA_ERROR_SERVICE_UNAVAILABLE);
 }
 
 static CwModuleResult

@@ -38,3 +38,39 @@ cw_module_is_server_iq (const CwModuleHost *host, CwElement *stanza, const gchar
   payload = cw_stanza_iq_get_payload (stanza);
   return payload != NULL && cw_element_is (payload, name, ns);
 }
+
+gchar *
+cw_module_iq_account (const CwModuleHost *host, CwElement *stanza, gboolean *own)
+{
+  const gchar *to = cw_stanza_get_to (stanza);
+  const gchar *from = cw_stanza_get_from (stanza);
+  g_autoptr (CwJid) sender = from ? cw_jid_parse (from, NULL) : NULL;
+  g_autoptr (CwJid) target = to ? cw_jid_parse (to, NULL) : NULL;
+  const gchar *account;
+
+  if (sender == NULL || cw_jid_get_local (sender) == NULL
+      || g_strcmp0 (cw_jid_get_domain (sender), host->domain) != 0)
+    return NULL;
+  if (target == NULL)
+    account = cw_jid_get_local (sender);
+  else if (cw_jid_is_bare (target) && g_strcmp0 (cw_jid_get_domain (target), host->domain) == 0)
+    account = cw_jid_get_local (target);
+  else
+    return NULL;
+  *own = g_strcmp0 (account, cw_jid_get_local (sender)) == 0;
+  return g_strdup (account);
+}
+
+void
+cw_module_reply_error (const CwModuleHost *host, CwElement *request, CwStanzaError condition)
+{
+  g_autoptr (GError) error
+    = g_error_new_literal (CW_STANZA_ERROR, condition, cw_stanza_error_to_name (condition));
+  g_autoptr (CwElement) reply = cw_stanza_error_reply (request, error);
+
+  if (reply == NULL)
+    return;
+  if (cw_stanza_get_from (reply) == NULL)
+    cw_element_set_attr (reply, "from", host->domain);
+  cw_router_route (host->router, reply);
+}

@@ -36,8 +36,15 @@ check_PROGRAMS += tests/unit/server/test-roster
 TESTS += tests/unit/server/test-roster
 tests_unit_server_test_roster_SOURCES = tests/unit/server/test-roster.c
 tests_unit_server_test_roster_LDADD = $(CW_SERVER_LIBS)
+CW_MODULE_FIXTURE_SOURCES = tests/unit/server/module-fixture.c tests/unit/server/module-fixture.h
 # XEP-0191 blocking through a router and a gateway store.
 check_PROGRAMS += tests/unit/server/test-blocking
 TESTS += tests/unit/server/test-blocking
-tests_unit_server_test_blocking_SOURCES = tests/unit/server/test-blocking.c
+tests_unit_server_test_blocking_SOURCES = tests/unit/server/test-blocking.c $(CW_MODULE_FIXTURE_SOURCES)
+# XEP-0054 vcard-temp and XEP-0049 private XML.
+check_PROGRAMS += tests/unit/server/test-vcard-private
+TESTS += tests/unit/server/test-vcard-private
+tests_unit_server_test_vcard_private_SOURCES = tests/unit/server/test-vcard-private.c \
+	$(CW_MODULE_FIXTURE_SOURCES)
+tests_unit_server_test_vcard_private_LDADD = $(CW_SERVER_LIBS)
 tests_unit_server_test_blocking_LDADD = $(CW_SERVER_LIBS)

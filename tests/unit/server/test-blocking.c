@@ -2,130 +2,26 @@
 /* Tests for XEP-0191 blocking (mod-blocking.c) through a router and a gateway store. */
 #include "config.h"
 
-#include <glib/gstdio.h>
-
-#include "common/namespaces.h"
-#include "server/module.h"
-#include "server/scram.h"
+#include "module-fixture.h"
 #include "xml/stanza.h"
 
-static const gchar *const resources[]
-  = { "user1@example.org/r", "user1@example.org/other", "user3@example.org/r" };
-#define N_RESOURCES G_N_ELEMENTS (resources)
-
-typedef struct
-{
-  gchar *dir;
-  CwGatewayStore *store;
-  CwRouter *router;
-  CwModuleHost host;
-  gpointer state;
-  GPtrArray *got[N_RESOURCES]; /* stanzas delivered to each resource */
-} Fixture;
-
-static void
-capture (CwElement *stanza, gpointer user_data)
-{
-  g_ptr_array_add (user_data, cw_element_ref (stanza));
-}
-
-static const CwRouterResourceFuncs capture_funcs = { capture, NULL };
-
-static gboolean
-server_cb (CwElement *stanza, gpointer user_data)
-{
-  Fixture *f = user_data;
-
-  return cw_mod_blocking.server_stanza (f->state, stanza) == CW_MODULE_HANDLED;
-}
+typedef CwModuleFixture Fixture;
 
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *path = NULL;
-  g_autoptr (CwScramCredentials) sha1
-    = cw_scram_credentials_derive (CW_SASL_HASH_SHA1, "secret", NULL, 4096, NULL);
-  g_autoptr (CwScramCredentials) sha256
-    = cw_scram_credentials_derive (CW_SASL_HASH_SHA256, "secret", NULL, 4096, NULL);
-
-  f->dir = g_dir_make_tmp ("cw-blocking-XXXXXX", &error);
-  g_assert_no_error (error);
-  path = g_build_filename (f->dir, "gateway.db", NULL);
-  f->store = cw_gateway_store_open (path, &error);
-  g_assert_no_error (error);
-  for (guint i = 1; i <= 3; i++)
-    {
-      g_autofree gchar *name = g_strdup_printf ("user%u", i);
-
-      g_assert_true (cw_gateway_store_account_create (f->store, name, sha1, sha256, &error));
-    }
-  f->router = cw_router_new ("example.org");
-  cw_router_set_server_func (f->router, server_cb, f);
-  f->host.domain = "example.org";
-  f->host.router = f->router;
-  f->host.store = f->store;
-  f->state = cw_mod_blocking.create (&f->host);
-  for (guint i = 0; i < N_RESOURCES; i++)
-    {
-      g_autoptr (CwJid) jid = cw_jid_parse (resources[i], NULL);
-
-      f->got[i] = g_ptr_array_new_with_free_func ((GDestroyNotify)cw_element_unref);
-      cw_router_set_presence (cw_router_bind (f->router, jid, &capture_funcs, f->got[i]), TRUE, 0);
-    }
+  cw_module_fixture_setup (f, &cw_mod_blocking);
 }
 
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  g_autofree gchar *path = g_build_filename (f->dir, "gateway.db", NULL);
-  g_autofree gchar *wal = g_strconcat (path, "-wal", NULL);
-  g_autofree gchar *shm = g_strconcat (path, "-shm", NULL);
-
-  cw_mod_blocking.free (f->state);
-  cw_router_free (f->router);
-  g_object_unref (f->store);
-  for (guint i = 0; i < N_RESOURCES; i++)
-    g_ptr_array_unref (f->got[i]);
-  g_unlink (path);
-  g_unlink (wal);
-  g_unlink (shm);
-  g_rmdir (f->dir);
-  g_free (f->dir);
+  cw_module_fixture_teardown (f);
 }
 
-/* @xml from resources[@from], as the gateway handles a client's stanza:
- * the module first, then the router. */
-static void
-send (Fixture *f, guint from, const gchar *xml)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (CwElement) el = cw_element_parse (xml, -1, &error);
-
-  g_assert_no_error (error);
-  cw_element_set_attr (el, "from", resources[from]);
-  for (guint i = 0; i < N_RESOURCES; i++)
-    g_ptr_array_set_size (f->got[i], 0);
-  if (cw_mod_blocking.client_stanza (f->state, NULL, el) == CW_MODULE_PASS)
-    cw_router_route (f->router, el);
-}
-
-/* The one stanza resources[@to] got, or NULL. */
-static CwElement *
-got (Fixture *f, guint to)
-{
-  g_assert_cmpuint (f->got[to]->len, <=, 1);
-  return f->got[to]->len ? f->got[to]->pdata[0] : NULL;
-}
-
-static const gchar *
-error_condition (CwElement *stanza)
-{
-  CwElement *error = cw_element_get_child (stanza, "error", NULL);
-
-  g_assert_nonnull (error);
-  return cw_element_get_name (cw_element_get_child_in_ns (error, CW_NS_STANZAS));
-}
+#define send cw_module_fixture_send
+#define got cw_module_fixture_got
+#define error_condition cw_module_fixture_condition
 
 static gchar *
 blocklist (Fixture *f, guint from)
@@ -168,9 +64,9 @@ test_list_and_pushes (Fixture *f, gconstpointer data)
   send (f, 0,
         "<iq xmlns='jabber:client' type='set' id='u'><unblock xmlns='urn:xmpp:blocking'/></iq>");
   /* "r" asked too by now: the result, then the push. */
-  g_assert_cmpuint (f->got[0]->len, ==, 2);
-  g_assert_cmpstr (cw_stanza_get_type (f->got[0]->pdata[0]), ==, "result");
-  g_assert_nonnull (cw_element_get_child (f->got[0]->pdata[1], "unblock", "urn:xmpp:blocking"));
+  g_assert_cmpuint (f->inbox[0]->len, ==, 2);
+  g_assert_cmpstr (cw_stanza_get_type (f->inbox[0]->pdata[0]), ==, "result");
+  g_assert_nonnull (cw_element_get_child (f->inbox[0]->pdata[1], "unblock", "urn:xmpp:blocking"));
   g_assert_nonnull (cw_element_get_child (got (f, 1), "unblock", "urn:xmpp:blocking"));
   none = blocklist (f, 0);
   g_assert_cmpstr (none, ==, "");
