@@ -128,6 +128,9 @@ map_options (GatewayRun *run, CwGatewayOptions *options)
   options->store = run->store;
   options->no_plain = !c->plain;
   options->authorize = authorize_cb;
+  options->registration = c->registration;
+  options->registration_throttle = c->registration_throttle;
+  options->registration_throttle_time = c->registration_throttle_time;
 }
 
 /* ---- start and stop ------------------------------------------------------ */

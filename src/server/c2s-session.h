@@ -42,6 +42,10 @@ typedef struct
   /* XEP-0198 resumption: stream id (gchar*, owned by the table) -> the
    * resumable CwC2sSession (unowned; it removes itself). Nullable: none. */
   GHashTable *sm_sessions;
+  /* XEP-0077 in-band registration before authentication (only where SASL
+   * is allowed). Nullable: off. Returns FALSE with a CW_STANZA_ERROR. */
+  gboolean (*register_account) (CwC2sSession *session, const gchar *username,
+                                const gchar *password, GError **error, gpointer user_data);
 } CwC2sConfig;
 
 /**

@@ -17,6 +17,7 @@ src_server_libcw_server_a_SOURCES += \
 	src/server/module.c src/server/module.h \
 	src/server/mod-ping.c src/server/mod-version.c src/server/mod-disco.c src/server/mod-presence.c \
 	src/server/presence-private.h src/server/mod-roster.c src/server/mod-blocking.c src/server/mod-vcard.c src/server/mod-private.c \
+	src/server/register.h src/server/mod-register.c \
 	src/server/subscription.c src/server/subscription.h \
 	src/server/gateway.c src/server/gateway.h
 CW_SERVER_LIBS += $(CW_STREAM_LIBS) $(CW_STORE_LIBS)

@@ -56,6 +56,7 @@ extern const CwModule cw_mod_presence;
 extern const CwModule cw_mod_blocking;
 extern const CwModule cw_mod_vcard;
 extern const CwModule cw_mod_private;
+extern const CwModule cw_mod_register;
 
 /* Replies to a get/set @request with a result carrying @payload (transfer
  * full, nullable), routed back to the sender. */

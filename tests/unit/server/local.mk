@@ -48,3 +48,11 @@ tests_unit_server_test_vcard_private_SOURCES = tests/unit/server/test-vcard-priv
 	$(CW_MODULE_FIXTURE_SOURCES)
 tests_unit_server_test_vcard_private_LDADD = $(CW_SERVER_LIBS)
 tests_unit_server_test_blocking_LDADD = $(CW_SERVER_LIBS)
+# XEP-0077: password change and registration before authentication.
+check_PROGRAMS += tests/unit/server/test-register
+TESTS += tests/unit/server/test-register
+tests_unit_server_test_register_SOURCES = tests/unit/server/test-register.c \
+	tests/unit/server/c2s-test-client.c tests/unit/server/c2s-test-client.h \
+	$(CW_MODULE_FIXTURE_SOURCES) $(CW_TEST_IO_STREAM_SOURCES)
+tests_unit_server_test_register_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/common
+tests_unit_server_test_register_LDADD = $(CW_SERVER_LIBS)
