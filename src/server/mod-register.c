@@ -52,18 +52,6 @@ register_create (const CwModuleHost *host)
   return host->store != NULL ? (gpointer)host : NULL;
 }
 
-static void
-reply_gerror (const CwModuleHost *host, CwElement *iq, const GError *error)
-{
-  g_autoptr (CwElement) reply = cw_stanza_error_reply (iq, error);
-
-  if (reply == NULL)
-    return;
-  if (cw_stanza_get_from (reply) == NULL)
-    cw_element_set_attr (reply, "from", host->domain);
-  cw_router_route (host->router, reply);
-}
-
 /* §3.3: <username/> must be the account's own; a new <password/>. */
 static void
 change_password (const CwModuleHost *host, CwElement *iq, CwElement *query, const gchar *account)
@@ -78,7 +66,7 @@ change_password (const CwModuleHost *host, CwElement *iq, CwElement *query, cons
   else if (password == NULL || (username != NULL && g_strcmp0 (prepared, account) != 0))
     cw_module_reply_error (host, iq, CW_STANZA_ERROR_BAD_REQUEST);
   else if (!cw_register_set_password (host->store, account, password, FALSE, &error))
-    reply_gerror (host, iq, error);
+    cw_module_reply_gerror (host, iq, error);
   else
     {
       g_debug ("register: %s changed the password", account);

@@ -62,10 +62,8 @@ cw_module_iq_account (const CwModuleHost *host, CwElement *stanza, gboolean *own
 }
 
 void
-cw_module_reply_error (const CwModuleHost *host, CwElement *request, CwStanzaError condition)
+cw_module_reply_gerror (const CwModuleHost *host, CwElement *request, const GError *error)
 {
-  g_autoptr (GError) error
-    = g_error_new_literal (CW_STANZA_ERROR, condition, cw_stanza_error_to_name (condition));
   g_autoptr (CwElement) reply = cw_stanza_error_reply (request, error);
 
   if (reply == NULL)
@@ -73,4 +71,13 @@ cw_module_reply_error (const CwModuleHost *host, CwElement *request, CwStanzaErr
   if (cw_stanza_get_from (reply) == NULL)
     cw_element_set_attr (reply, "from", host->domain);
   cw_router_route (host->router, reply);
+}
+
+void
+cw_module_reply_error (const CwModuleHost *host, CwElement *request, CwStanzaError condition)
+{
+  g_autoptr (GError) error
+    = g_error_new_literal (CW_STANZA_ERROR, condition, cw_stanza_error_to_name (condition));
+
+  cw_module_reply_gerror (host, request, error);
 }

@@ -72,5 +72,7 @@ gboolean cw_module_is_server_iq (const CwModuleHost *host, CwElement *stanza, co
 gchar *cw_module_iq_account (const CwModuleHost *host, CwElement *stanza, gboolean *own);
 /* Answers @request with a stanza error of @condition (its default type). */
 void cw_module_reply_error (const CwModuleHost *host, CwElement *request, CwStanzaError condition);
+/* The same with @error as for cw_stanza_error_reply(). */
+void cw_module_reply_gerror (const CwModuleHost *host, CwElement *request, const GError *error);
 
 G_END_DECLS

@@ -98,6 +98,20 @@ cw_test_client_settle (CwTestClient *c, guint ms)
   return c->out->str;
 }
 
+CwScramCredentials *
+cw_test_client_lookup (const gchar *username, CwSaslHash hash, gpointer user_data)
+{
+  const CwScramCredentials *creds = user_data;
+  CwScramCredentials *c;
+
+  if (!g_str_equal (username, "user1") || hash != CW_SASL_HASH_SHA256)
+    return NULL;
+  c = g_new0 (CwScramCredentials, 1);
+  *c = *creds;
+  g_bytes_ref (c->salt), g_bytes_ref (c->stored_key), g_bytes_ref (c->server_key);
+  return c;
+}
+
 gchar *
 cw_test_client_open (CwTestClient *c, const gchar *domain)
 {

@@ -4,6 +4,7 @@
 
 #include <glib.h>
 
+#include "server/sasl.h"
 #include "test-io-stream.h"
 
 G_BEGIN_DECLS
@@ -25,6 +26,10 @@ gchar *cw_test_client_expect (CwTestClient *c, const gchar *regex);
 /* Runs the main loop for @ms and returns (transfer none) everything the
  * server wrote and no expectation matched yet. */
 const gchar *cw_test_client_settle (CwTestClient *c, guint ms);
+/* A CwSaslLookupFunc for the tests: user1 with the SCRAM-SHA-256
+ * credentials in @user_data (a CwScramCredentials), nobody else. */
+CwScramCredentials *cw_test_client_lookup (const gchar *username, CwSaslHash hash,
+                                           gpointer user_data);
 /* Sends the stream header; returns the features' content. */
 gchar *cw_test_client_open (CwTestClient *c, const gchar *domain);
 /* SCRAM-SHA-256 as user1: "success" or the <failure/> condition. */

@@ -10,7 +10,8 @@ check_PROGRAMS += $(CW_UNIT_SERVER_C2S)
 TESTS += $(CW_UNIT_SERVER_C2S)
 tests_unit_server_test_router_SOURCES = tests/unit/server/test-router.c
 tests_unit_server_test_router_LDADD = $(CW_SERVER_LIBS)
-tests_unit_server_test_c2s_session_SOURCES = tests/unit/server/test-c2s-session.c $(CW_TEST_IO_STREAM_SOURCES)
+tests_unit_server_test_c2s_session_SOURCES = tests/unit/server/test-c2s-session.c \
+	tests/unit/server/c2s-test-client.c tests/unit/server/c2s-test-client.h $(CW_TEST_IO_STREAM_SOURCES)
 tests_unit_server_test_c2s_session_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/common
 tests_unit_server_test_c2s_session_LDADD = $(CW_SERVER_LIBS)
 EXTRA_DIST += tests/data/gateway/cert.pem tests/data/gateway/key.pem

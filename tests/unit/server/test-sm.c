@@ -95,20 +95,6 @@ typedef struct
   CwJid *user2;
 } Fixture;
 
-static CwScramCredentials *
-lookup (const gchar *username, CwSaslHash hash, gpointer user_data)
-{
-  Fixture *f = user_data;
-  CwScramCredentials *c;
-
-  if (!g_str_equal (username, "user1") || hash != CW_SASL_HASH_SHA256)
-    return NULL;
-  c = g_new0 (CwScramCredentials, 1);
-  *c = *f->creds;
-  g_bytes_ref (c->salt), g_bytes_ref (c->stored_key), g_bytes_ref (c->server_key);
-  return c;
-}
-
 /* Routes, as the gateway does; initial presence makes the resource
  * available (mod-presence's job in the gateway). */
 static void
@@ -155,8 +141,8 @@ setup (Fixture *f, gconstpointer data)
   f->config = (CwC2sConfig){
     .domain = "example.org",
     .limits = &f->limits,
-    .lookup = lookup,
-    .lookup_data = f,
+    .lookup = cw_test_client_lookup,
+    .lookup_data = f->creds,
     .router = f->router,
     .stanza = on_stanza,
     .closed = on_closed,
