@@ -82,6 +82,7 @@ static const KeyDef keys[] = {
   { "limits", "offline_cap", parse_count, FIELD (offline_cap), "500", 0, 1000000 },
   { "limits", "ping_interval", parse_duration, FIELD (ping_interval), "5 min", 0, 24 * 3600 },
   { "limits", "ping_timeout", parse_duration, FIELD (ping_timeout), "1 min", 1, 3600 },
+  { "limits", "resume_timeout", parse_duration, FIELD (resume_timeout), "5 min", 0, 24 * 3600 },
 };
 
 static const gchar *const groups[] = { "gateway", "c2s", "registration", "limits", NULL };

@@ -66,6 +66,7 @@ typedef struct
   guint offline_cap;             /* offline messages kept per account, 0 none */
   guint ping_interval;           /* idle seconds before a XEP-0199 ping, 0 never */
   guint ping_timeout;            /* seconds a ping may go unanswered */
+  guint resume_timeout;          /* XEP-0198: seconds a lost session waits, 0 never */
 } CwGatewayConfig;
 
 /* Reads and checks @path: unknown sections and keys, values, the domain,

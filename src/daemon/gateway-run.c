@@ -106,6 +106,7 @@ map_limits (const CwGatewayConfig *c, CwServerLimits *limits)
   limits->ping_interval_ms = c->ping_interval * 1000;
   limits->ping_timeout_ms = c->ping_timeout * 1000;
   limits->offline_cap = c->offline_cap;
+  limits->sm_resume_timeout = c->resume_timeout;
 }
 
 static void
@@ -128,6 +129,9 @@ map_options (GatewayRun *run, CwGatewayOptions *options)
   options->store = run->store;
   options->no_plain = !c->plain;
   options->authorize = authorize_cb;
+  options->registration = c->registration;
+  options->registration_throttle = c->registration_throttle;
+  options->registration_throttle_time = c->registration_throttle_time;
 }
 
 /* ---- start and stop ------------------------------------------------------ */

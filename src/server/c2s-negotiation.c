@@ -6,6 +6,7 @@
 #include "server/c2s-session-private.h"
 
 #include "common/namespaces.h"
+#include "server/register.h"
 #include "xml/stanza.h"
 
 static void send_features (CwC2sSession *self);
@@ -198,6 +199,12 @@ new_sasl_server (CwC2sSession *self)
   self->sasl = cw_sasl_server_new (&config);
 }
 
+static gboolean
+register_allowed (CwC2sSession *self)
+{
+  return self->config->register_account != NULL && sasl_allowed (self);
+}
+
 static void
 send_features (CwC2sSession *self)
 {
@@ -220,6 +227,8 @@ send_features (CwC2sSession *self)
       for (guint i = 0; names[i] != NULL; i++)
         cw_element_add_text_child (mechs, "mechanism", CW_NS_SASL, names[i]);
     }
+  if (register_allowed (self))
+    cw_element_add (features, "register", CW_NS_REGISTER_FEATURE);
   if (self->authenticated)
     {
       cw_element_add (features, "bind", CW_NS_BIND);
@@ -227,6 +236,8 @@ send_features (CwC2sSession *self)
                       CW_NS_SESSION);
       if (self->config->roster_versioning)
         cw_element_add (features, "ver", CW_NS_ROSTERVER);
+      cw_element_add (features, "sm", CW_NS_SM);
+      cw_element_add (features, "csi", CW_NS_CSI);
     }
   cw_c2s_session_send (self, features);
 }
@@ -495,6 +506,56 @@ cw_c2s_negotiation_handle_bound_iq (CwC2sSession *self, CwElement *el)
   return handle_negotiation_iq (self, el);
 }
 
+/* ---- XEP-0077 in-band registration ---------------------------------------- */
+
+static gboolean
+is_register_iq (CwElement *el)
+{
+  CwElement *payload;
+
+  if (cw_stanza_get_kind (el) != CW_STANZA_KIND_IQ
+      || !g_str_equal (cw_element_get_ns (el), CW_NS_CLIENT))
+    return FALSE;
+  payload = cw_stanza_iq_get_payload (el);
+  return payload != NULL && cw_element_is (payload, "query", CW_NS_REGISTER);
+}
+
+static gboolean
+handle_register (CwC2sSession *self, CwElement *iq)
+{
+  CwElement *query = cw_stanza_iq_get_payload (iq);
+  g_autoptr (CwElement) reply = cw_stanza_iq_result_new (iq);
+  g_autoptr (GError) error = NULL;
+  const gchar *type = cw_stanza_get_type (iq);
+
+  cw_element_set_attr (reply, "from", NULL);
+  cw_element_set_attr (reply, "to", NULL);
+  if (g_strcmp0 (type, "get") == 0)
+    {
+      /* §3.1: the fields a new account needs. */
+      CwElement *fields = cw_element_add (reply, "query", CW_NS_REGISTER);
+
+      cw_element_add_text_child (fields, "instructions", CW_NS_REGISTER,
+                                 "Choose a username and password.");
+      cw_element_add (fields, "username", CW_NS_REGISTER);
+      cw_element_add (fields, "password", CW_NS_REGISTER);
+    }
+  else if (g_strcmp0 (type, "set") != 0)
+    return TRUE; /* results and errors from a client: nothing to do */
+  else if (!self->config->register_account (
+             self, cw_element_get_child_text (query, "username", CW_NS_REGISTER),
+             cw_element_get_child_text (query, "password", CW_NS_REGISTER), &error,
+             self->config->user_data))
+    {
+      send_iq_error (self, iq,
+                     error->domain == CW_STANZA_ERROR ? error->code
+                                                      : CW_STANZA_ERROR_INTERNAL_SERVER_ERROR);
+      return TRUE;
+    }
+  cw_c2s_session_send (self, reply);
+  return TRUE;
+}
+
 /* ---- dispatch ----------------------------------------------------------- */
 
 gboolean
@@ -516,6 +577,10 @@ cw_c2s_negotiation_handle (CwC2sSession *self, CwElement *el)
   if (self->authenticated && cw_stanza_get_kind (el) == CW_STANZA_KIND_IQ
       && g_str_equal (cw_element_get_ns (el), CW_NS_CLIENT) && handle_negotiation_iq (self, el))
     return TRUE;
+  if (register_allowed (self) && is_register_iq (el))
+    return handle_register (self, el);
+  if (self->authenticated && g_str_equal (cw_element_get_ns (el), CW_NS_SM))
+    return cw_c2s_sm_handle_unbound (self, el);
   /* Nothing else before TLS (when required), SASL and binding. */
   cw_c2s_session_close_with_error (self, CW_STREAM_ERROR_NOT_AUTHORIZED, NULL);
   return FALSE;

@@ -18,6 +18,10 @@ cw_c2s_session_finalize (GObject *object)
 
   g_clear_handle_id (&self->negotiation_timer, g_source_remove);
   g_clear_handle_id (&self->pause_timer, g_source_remove);
+  g_clear_handle_id (&self->sm_timer, g_source_remove);
+  g_clear_pointer (&self->sm, cw_sm_free);
+  g_free (self->sm_id);
+  cw_c2s_csi_clear (self);
   cw_c2s_negotiation_clear (self);
   g_clear_object (&self->connection);
   g_clear_object (&self->cancellable);
@@ -106,6 +110,12 @@ cw_c2s_session_is_authenticated (CwC2sSession *self)
   return self->authenticated;
 }
 
+gboolean
+cw_c2s_session_is_hibernating (CwC2sSession *self)
+{
+  return self->state == CW_C2S_STATE_HIBERNATING;
+}
+
 gint64
 cw_c2s_session_get_last_activity (CwC2sSession *self)
 {
@@ -118,9 +128,21 @@ cw_c2s_session_get_resource (CwC2sSession *self)
   return self->resource;
 }
 
-/* The end: unbind, tell the gateway, drop the self-reference. */
+/* The resource goes, and with it what XEP-0198 still held for it. */
 static void
-finish (CwC2sSession *self)
+unbind (CwC2sSession *self)
+{
+  if (self->resource != NULL)
+    {
+      cw_router_unbind (self->config->router, self->resource);
+      self->resource = NULL;
+    }
+  cw_c2s_sm_release (self);
+}
+
+/* The end: unbind, tell the gateway, drop the self-reference. */
+void
+cw_c2s_session_finish (CwC2sSession *self)
 {
   if (self->state == CW_C2S_STATE_CLOSED)
     return;
@@ -128,11 +150,7 @@ finish (CwC2sSession *self)
   g_clear_handle_id (&self->negotiation_timer, g_source_remove);
   g_clear_handle_id (&self->pause_timer, g_source_remove);
   g_cancellable_cancel (self->cancellable);
-  if (self->resource != NULL)
-    {
-      cw_router_unbind (self->config->router, self->resource);
-      self->resource = NULL;
-    }
+  unbind (self);
   if (self->config->closed != NULL)
     self->config->closed (self, self->config->user_data);
   g_object_unref (self);
@@ -144,7 +162,7 @@ force_closed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   CwC2sSession *self = user_data;
 
   cw_xmpp_connection_force_close_finish (CW_XMPP_CONNECTION (source), result, NULL);
-  finish (self);
+  cw_c2s_session_finish (self);
   g_object_unref (self);
 }
 
@@ -162,12 +180,11 @@ cw_c2s_session_abort (CwC2sSession *self)
     return;
   self->state = CW_C2S_STATE_CLOSING;
   g_cancellable_cancel (self->cancellable);
-  if (self->resource != NULL)
-    {
-      cw_router_unbind (self->config->router, self->resource);
-      self->resource = NULL;
-    }
-  force_close (self);
+  unbind (self);
+  if (self->connection == NULL) /* hibernating */
+    cw_c2s_session_finish (self);
+  else
+    force_close (self);
 }
 
 static void
@@ -201,15 +218,16 @@ cw_c2s_session_close_error (CwC2sSession *self, const GError *error)
       cw_c2s_session_abort (self);
       return;
     }
+  if (self->connection == NULL)
+    {
+      cw_c2s_session_abort (self);
+      return;
+    }
   g_debug ("c2s %s: closing with %s", self->address, error->message);
   self->state = CW_C2S_STATE_CLOSING;
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->pause_timer, g_source_remove);
-  if (self->resource != NULL)
-    {
-      cw_router_unbind (self->config->router, self->resource);
-      self->resource = NULL;
-    }
+  unbind (self);
   if (cw_xmpp_connection_is_close_sent (self->connection))
     force_close (self);
   else
@@ -226,16 +244,30 @@ cw_c2s_session_close_with_error (CwC2sSession *self, CwStreamError condition, co
   cw_c2s_session_close_error (self, error);
 }
 
+void
+cw_c2s_session_close_with_element (CwC2sSession *self, CwElement *error_el)
+{
+  if (self->state >= CW_C2S_STATE_CLOSING)
+    return;
+  if (self->connection == NULL || self->state == CW_C2S_STATE_TLS_HANDSHAKE)
+    {
+      cw_c2s_session_abort (self);
+      return;
+    }
+  self->state = CW_C2S_STATE_CLOSING;
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->pause_timer, g_source_remove);
+  unbind (self);
+  cw_xmpp_connection_send_stanza_async (self->connection, error_el, NULL, NULL, NULL);
+  cw_xmpp_connection_send_close_async (self->connection, NULL, close_sent_cb, g_object_ref (self));
+}
+
 /* The peer sent </stream:stream>: answer with ours, then close. */
 static void
 peer_closed (CwC2sSession *self)
 {
   self->state = CW_C2S_STATE_CLOSING;
-  if (self->resource != NULL)
-    {
-      cw_router_unbind (self->config->router, self->resource);
-      self->resource = NULL;
-    }
+  unbind (self);
   if (cw_xmpp_connection_is_close_sent (self->connection))
     force_close (self);
   else
@@ -255,9 +287,12 @@ sent_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 void
 cw_c2s_session_send (CwC2sSession *self, CwElement *stanza)
 {
-  if (self->state >= CW_C2S_STATE_CLOSING)
+  if (self->state >= CW_C2S_STATE_CLOSING || cw_c2s_csi_hold (self, stanza)
+      || !cw_c2s_sm_outbound (self, stanza)
+      || self->connection == NULL)
     return;
   cw_xmpp_connection_send_stanza_async (self->connection, stanza, NULL, sent_cb, NULL);
+  cw_c2s_sm_after_send (self);
 }
 
 void
@@ -349,7 +384,8 @@ handle_recv_error (CwC2sSession *self, GError *error)
   else
     {
       g_debug ("c2s %s: connection lost: %s", self->address, error->message);
-      cw_c2s_session_abort (self);
+      if (!cw_c2s_sm_hibernate (self))
+        cw_c2s_session_abort (self);
     }
 }
 
@@ -362,6 +398,12 @@ recv_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     = cw_xmpp_connection_recv_stanza_finish (CW_XMPP_CONNECTION (source), result, &error);
   gboolean more = TRUE;
 
+  if (source != (GObject *)self->connection)
+    {
+      /* A receive on a connection XEP-0198 replaced or dropped. */
+      g_object_unref (self);
+      return;
+    }
   self->receiving = FALSE;
   if (el == NULL)
     handle_recv_error (self, error);
@@ -370,8 +412,16 @@ recv_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   else if (self->state == CW_C2S_STATE_BOUND)
     {
       self->last_activity = g_get_monotonic_time ();
-      handle_bound_stanza (self, el);
-      more = rate_limit (self, el);
+      if (g_strcmp0 (cw_element_get_ns (el), CW_NS_SM) == 0)
+        more = cw_c2s_sm_handle_bound (self, el);
+      else if (g_strcmp0 (cw_element_get_ns (el), CW_NS_CSI) == 0)
+        more = cw_c2s_csi_handle (self, el);
+      else
+        {
+          cw_c2s_sm_count_handled (self);
+          handle_bound_stanza (self, el);
+        }
+      more = more && rate_limit (self, el);
     }
   if (el != NULL && more && self->state < CW_C2S_STATE_CLOSING)
     cw_c2s_session_receive (self);
@@ -381,7 +431,7 @@ recv_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 void
 cw_c2s_session_receive (CwC2sSession *self)
 {
-  if (self->receiving || self->state >= CW_C2S_STATE_CLOSING)
+  if (self->receiving || self->state >= CW_C2S_STATE_HIBERNATING || self->connection == NULL)
     return;
   self->receiving = TRUE;
   cw_xmpp_connection_recv_stanza_async (self->connection, self->cancellable, recv_cb,

@@ -39,6 +39,13 @@ typedef struct
   CwSaslAuthorizeFunc authorize;
   /* Advertise XEP-0237 roster versioning (a roster module serves it). */
   gboolean roster_versioning;
+  /* XEP-0198 resumption: stream id (gchar*, owned by the table) -> the
+   * resumable CwC2sSession (unowned; it removes itself). Nullable: none. */
+  GHashTable *sm_sessions;
+  /* XEP-0077 in-band registration before authentication (only where SASL
+   * is allowed). Nullable: off. Returns FALSE with a CW_STANZA_ERROR. */
+  gboolean (*register_account) (CwC2sSession *session, const gchar *username,
+                                const gchar *password, GError **error, gpointer user_data);
 } CwC2sConfig;
 
 /**
@@ -59,6 +66,8 @@ CwJid *cw_c2s_session_get_jid (CwC2sSession *self);
 const gchar *cw_c2s_session_get_address (CwC2sSession *self);
 gboolean cw_c2s_session_is_secure (CwC2sSession *self);
 gboolean cw_c2s_session_is_authenticated (CwC2sSession *self);
+/* XEP-0198: the connection is gone but the session waits for a <resume/>. */
+gboolean cw_c2s_session_is_hibernating (CwC2sSession *self);
 /* g_get_monotonic_time() of the last stanza received from the client. */
 gint64 cw_c2s_session_get_last_activity (CwC2sSession *self);
 /* The router entry of a bound session, NULL otherwise. */

@@ -9,11 +9,13 @@
 #include "server/c2s-session.h"
 #include "server/listener.h"
 #include "server/module.h"
+#include "server/register.h"
 
 /* Dispatch order: the first module that says HANDLED wins. */
 static const CwModule *const modules[] = {
-  &cw_mod_ping,    &cw_mod_offline, &cw_mod_presence, &cw_mod_disco,
-  &cw_mod_version, &cw_mod_mam,     &cw_mod_carbons,  NULL,
+  &cw_mod_ping,    &cw_mod_blocking, &cw_mod_offline,  &cw_mod_presence, &cw_mod_disco,
+  &cw_mod_version, &cw_mod_mam,      &cw_mod_carbons,  &cw_mod_vcard,    &cw_mod_register,
+  &cw_mod_private, NULL,
 };
 #define N_MODULES (G_N_ELEMENTS (modules) - 1)
 
@@ -33,6 +35,10 @@ struct _CwGateway
   GHashTable *per_address; /* owned: gchar* -> count */
   CwSaslLookupFunc lookup;
   gpointer lookup_data;
+  CwGatewayStore *store; /* unowned, nullable */
+  guint registration_throttle;
+  guint registration_throttle_time;
+  GHashTable *registrations; /* owned: address -> GArray of gint64 (monotonic s) */
 };
 
 /* An account is one the SASL lookup knows, with either hash. */
@@ -120,6 +126,44 @@ session_closed (CwC2sSession *session, gpointer user_data)
   g_hash_table_remove (self->sessions, session);
 }
 
+/* XEP-0077 before authentication, throttled per address as Prosody's
+ * min_seconds_between_registrations and ejabberd's registration_timeout. */
+static gboolean
+register_account (CwC2sSession *session, const gchar *username, const gchar *password,
+                  GError **error, gpointer user_data)
+{
+  CwGateway *self = user_data;
+  const gchar *address = cw_c2s_session_get_address (session);
+  gint64 now = g_get_monotonic_time () / G_USEC_PER_SEC;
+  GArray *times = g_hash_table_lookup (self->registrations, address);
+
+  if (times == NULL)
+    {
+      times = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_hash_table_insert (self->registrations, g_strdup (address), times);
+    }
+  while (times->len > 0
+         && g_array_index (times, gint64, 0) + self->registration_throttle_time <= now)
+    g_array_remove_index (times, 0);
+  if (self->registration_throttle > 0 && times->len >= self->registration_throttle)
+    {
+      g_set_error_literal (error, CW_STANZA_ERROR, CW_STANZA_ERROR_POLICY_VIOLATION,
+                           "too many registrations from this address");
+      return FALSE;
+    }
+  if (username == NULL || password == NULL)
+    {
+      g_set_error_literal (error, CW_STANZA_ERROR, CW_STANZA_ERROR_BAD_REQUEST,
+                           "username and password are needed");
+      return FALSE;
+    }
+  if (!cw_register_set_password (self->store, username, password, TRUE, error))
+    return FALSE;
+  g_array_append_val (times, now);
+  g_debug ("gateway: %s registered from %s", username, address);
+  return TRUE;
+}
+
 static gchar *
 peer_address (GSocketConnection *connection)
 {
@@ -189,6 +233,14 @@ setup_c2s (CwGateway *self, const CwGatewayOptions *options)
   self->c2s.no_plain = options->no_plain;
   self->c2s.authorize = options->authorize;
   self->c2s.roster_versioning = options->store != NULL;
+  self->c2s.sm_sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (options->registration && options->store != NULL)
+    self->c2s.register_account = register_account;
+  self->store = options->store;
+  self->registration_throttle = options->registration_throttle;
+  self->registration_throttle_time = options->registration_throttle_time;
+  self->registrations
+    = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_array_unref);
   self->host.domain = self->domain;
   self->host.router = self->router;
   self->host.limits = &self->limits;
@@ -312,6 +364,8 @@ cw_gateway_free (CwGateway *self)
   if (self->listeners != NULL)
     g_ptr_array_set_size (self->listeners, 0);
   g_clear_pointer (&self->sessions, g_hash_table_destroy);
+  g_clear_pointer (&self->c2s.sm_sessions, g_hash_table_destroy);
+  g_clear_pointer (&self->registrations, g_hash_table_destroy);
   for (guint i = 0; i < N_MODULES; i++)
     if (self->module_state[i] != NULL && modules[i]->free != NULL)
       modules[i]->free (self->module_state[i]);

@@ -40,6 +40,12 @@ typedef struct
   /* Nullable: vetoes a verified login, e.g. of a disabled account
    * (CwSaslAuthorizeFunc), called with lookup_data. */
   CwSaslAuthorizeFunc authorize;
+  /* XEP-0077 in-band registration of new accounts (needs a store): off by
+   * default; at most registration_throttle accounts per client address in
+   * registration_throttle_time seconds (0: no limit). */
+  gboolean registration;
+  guint registration_throttle;
+  guint registration_throttle_time;
 } CwGatewayOptions;
 
 typedef struct _CwGateway CwGateway;

@@ -31,6 +31,9 @@ typedef struct
   guint ping_timeout_ms;
   /* Offline messages (XEP-0160) kept per account; more bounce. */
   guint offline_cap;
+  /* XEP-0198: how long (seconds) a session whose connection died without
+   * </stream:stream> keeps its resource for a <resume/> (0 = no resumption). */
+  guint sm_resume_timeout;
 } CwServerLimits;
 
 #define CW_SERVER_DEFAULT_MAX_STANZA_SIZE_PREAUTH (10 * 1024)
@@ -44,6 +47,7 @@ typedef struct
 #define CW_SERVER_DEFAULT_PING_INTERVAL_MS (5 * 60 * 1000)
 #define CW_SERVER_DEFAULT_PING_TIMEOUT_MS (60 * 1000)
 #define CW_SERVER_DEFAULT_OFFLINE_CAP 500
+#define CW_SERVER_DEFAULT_SM_RESUME_TIMEOUT 300
 
 /* Fills @limits with the defaults above. */
 static inline void
@@ -60,6 +64,7 @@ cw_server_limits_init_default (CwServerLimits *limits)
   limits->ping_interval_ms = CW_SERVER_DEFAULT_PING_INTERVAL_MS;
   limits->ping_timeout_ms = CW_SERVER_DEFAULT_PING_TIMEOUT_MS;
   limits->offline_cap = CW_SERVER_DEFAULT_OFFLINE_CAP;
+  limits->sm_resume_timeout = CW_SERVER_DEFAULT_SM_RESUME_TIMEOUT;
 }
 
 G_END_DECLS

@@ -68,6 +68,12 @@ ping_timeout_cb (gpointer user_data)
   Pinged *p = user_data;
 
   p->timeout_timer = 0;
+  if (cw_c2s_session_is_hibernating (p->session))
+    {
+      /* XEP-0198 keeps it for a <resume/>; its own timer ends it. */
+      pinged_clear_pending (p);
+      return G_SOURCE_REMOVE;
+    }
   g_debug ("ping: %s did not answer", cw_c2s_session_get_address (p->session));
   cw_c2s_session_close_with_error (p->session, CW_STREAM_ERROR_CONNECTION_TIMEOUT,
                                    "No answer to a ping");
@@ -84,7 +90,7 @@ ping_interval_cb (gpointer user_data)
   g_autoptr (CwElement) iq = NULL;
 
   if (p->id != NULL || idle < (gint64)limits->ping_interval_ms * 1000 - 1000
-      || cw_c2s_session_get_jid (p->session) == NULL)
+      || cw_c2s_session_get_jid (p->session) == NULL || cw_c2s_session_is_hibernating (p->session))
     return G_SOURCE_CONTINUE;
   iq = cw_stanza_iq_new (CW_IQ_TYPE_GET, p->state->host->domain,
                          cw_jid_to_string (cw_c2s_session_get_jid (p->session)), NULL);

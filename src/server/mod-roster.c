@@ -115,20 +115,6 @@ push (CwPresenceState *state, const gchar *user, const CwRosterItem *item, gbool
     }
 }
 
-static void
-reply_error (const CwModuleHost *host, CwElement *request, CwStanzaError condition)
-{
-  g_autoptr (GError) error
-    = g_error_new_literal (CW_STANZA_ERROR, condition, cw_stanza_error_to_name (condition));
-  g_autoptr (CwElement) reply = cw_stanza_error_reply (request, error);
-
-  if (reply == NULL)
-    return;
-  if (cw_stanza_get_from (reply) == NULL)
-    cw_element_set_attr (reply, "from", host->domain);
-  cw_router_route (host->router, reply);
-}
-
 /* §2.1.3 and §2.6: the whole roster, or an empty result when the
  * client's ver is current. */
 static void
@@ -146,7 +132,7 @@ roster_get (CwPresenceState *state, CwElement *stanza, CwPresenceSession *ps, co
   if (items == NULL)
     {
       g_warning ("roster of %s: %s", username, error->message);
-      reply_error (state->host, stanza, CW_STANZA_ERROR_INTERNAL_SERVER_ERROR);
+      cw_module_reply_error (state->host, stanza, CW_STANZA_ERROR_INTERNAL_SERVER_ERROR);
       return;
     }
   if (ps != NULL)
@@ -264,13 +250,13 @@ roster_remove (CwPresenceState *state, CwElement *stanza, const gchar *user, con
 
   if (item == NULL || item_is_hidden (item))
     {
-      reply_error (state->host, stanza, CW_STANZA_ERROR_ITEM_NOT_FOUND);
+      cw_module_reply_error (state->host, stanza, CW_STANZA_ERROR_ITEM_NOT_FOUND);
       return;
     }
   if (!cw_gateway_store_roster_remove_item (store, username, contact, &version, &error))
     {
       g_warning ("roster of %s: %s", username, error->message);
-      reply_error (state->host, stanza, CW_STANZA_ERROR_INTERNAL_SERVER_ERROR);
+      cw_module_reply_error (state->host, stanza, CW_STANZA_ERROR_INTERNAL_SERVER_ERROR);
       return;
     }
   cw_module_reply_result (state->host, stanza, NULL);
@@ -292,7 +278,7 @@ roster_set (CwPresenceState *state, CwElement *stanza, const gchar *user, const 
 
   if (bad != CW_STANZA_ERROR_UNDEFINED_CONDITION)
     {
-      reply_error (state->host, stanza, bad);
+      cw_module_reply_error (state->host, stanza, bad);
       return;
     }
   if (g_strcmp0 (cw_element_get_attr (el, "subscription"), "remove") == 0)
@@ -306,13 +292,13 @@ roster_set (CwPresenceState *state, CwElement *stanza, const gchar *user, const 
   bad = read_name_groups (el, item);
   if (bad != CW_STANZA_ERROR_UNDEFINED_CONDITION)
     {
-      reply_error (state->host, stanza, bad);
+      cw_module_reply_error (state->host, stanza, bad);
       return;
     }
   if (!cw_gateway_store_roster_set_item (store, username, item, &error))
     {
       g_warning ("roster of %s: %s", username, error->message);
-      reply_error (state->host, stanza, CW_STANZA_ERROR_INTERNAL_SERVER_ERROR);
+      cw_module_reply_error (state->host, stanza, CW_STANZA_ERROR_INTERNAL_SERVER_ERROR);
       return;
     }
   cw_module_reply_result (state->host, stanza, NULL);
@@ -352,7 +338,7 @@ cw_roster_handle_iq (CwPresenceState *state, CwElement *stanza)
   if (from == NULL || g_strcmp0 (cw_jid_get_domain (from), state->host->domain) != 0
       || cw_jid_get_local (from) == NULL)
     {
-      reply_error (state->host, stanza, CW_STANZA_ERROR_FORBIDDEN);
+      cw_module_reply_error (state->host, stanza, CW_STANZA_ERROR_FORBIDDEN);
       return TRUE;
     }
   if (to != NULL)
@@ -363,7 +349,7 @@ cw_roster_handle_iq (CwPresenceState *state, CwElement *stanza)
       if (g_strcmp0 (norm, state->host->domain) != 0
           && g_strcmp0 (norm, cw_jid_get_bare_string (from)) != 0)
         {
-          reply_error (state->host, stanza, CW_STANZA_ERROR_FORBIDDEN);
+          cw_module_reply_error (state->host, stanza, CW_STANZA_ERROR_FORBIDDEN);
           return TRUE;
         }
     }

@@ -66,11 +66,31 @@ cw_module_find_resource (const CwModuleHost *host, CwJid *full_jid)
   return NULL;
 }
 
-void
-cw_module_reply_error (const CwModuleHost *host, CwElement *request, CwStanzaError condition)
+gchar *
+cw_module_iq_account (const CwModuleHost *host, CwElement *stanza, gboolean *own)
 {
-  g_autoptr (GError) error
-    = g_error_new_literal (CW_STANZA_ERROR, condition, cw_stanza_error_to_name (condition));
+  const gchar *to = cw_stanza_get_to (stanza);
+  const gchar *from = cw_stanza_get_from (stanza);
+  g_autoptr (CwJid) sender = from ? cw_jid_parse (from, NULL) : NULL;
+  g_autoptr (CwJid) target = to ? cw_jid_parse (to, NULL) : NULL;
+  const gchar *account;
+
+  if (sender == NULL || cw_jid_get_local (sender) == NULL
+      || g_strcmp0 (cw_jid_get_domain (sender), host->domain) != 0)
+    return NULL;
+  if (target == NULL)
+    account = cw_jid_get_local (sender);
+  else if (cw_jid_is_bare (target) && g_strcmp0 (cw_jid_get_domain (target), host->domain) == 0)
+    account = cw_jid_get_local (target);
+  else
+    return NULL;
+  *own = g_strcmp0 (account, cw_jid_get_local (sender)) == 0;
+  return g_strdup (account);
+}
+
+void
+cw_module_reply_gerror (const CwModuleHost *host, CwElement *request, const GError *error)
+{
   g_autoptr (CwElement) reply = cw_stanza_error_reply (request, error);
 
   if (reply == NULL)
@@ -105,4 +125,13 @@ cw_module_sessions_closed (gpointer data, CwC2sSession *session)
   CwModuleSessions *state = data;
 
   g_hash_table_remove (state->sessions, session);
+}
+
+void
+cw_module_reply_error (const CwModuleHost *host, CwElement *request, CwStanzaError condition)
+{
+  g_autoptr (GError) error
+    = g_error_new_literal (CW_STANZA_ERROR, condition, cw_stanza_error_to_name (condition));
+
+  cw_module_reply_gerror (host, request, error);
 }

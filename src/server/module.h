@@ -4,6 +4,7 @@
 
 #include <glib.h>
 
+#include "common/xmpp-error.h"
 #include "server/c2s-session.h"
 #include "server/limits.h"
 #include "server/router.h"
@@ -64,16 +65,27 @@ extern const CwModule cw_mod_presence;
 extern const CwModule cw_mod_offline;
 extern const CwModule cw_mod_carbons;
 extern const CwModule cw_mod_mam;
+extern const CwModule cw_mod_blocking;
+extern const CwModule cw_mod_vcard;
+extern const CwModule cw_mod_private;
+extern const CwModule cw_mod_register;
 
 /* Replies to a get/set @request with a result carrying @payload (transfer
  * full, nullable), routed back to the sender. */
 void cw_module_reply_result (const CwModuleHost *host, CwElement *request, CwElement *payload);
-/* Replies to @request with a stanza error of @condition (no text). */
-void cw_module_reply_error (const CwModuleHost *host, CwElement *request, CwStanzaError condition);
 /* TRUE when @stanza is an IQ of @type with a payload @name in @ns
  * addressed to the server (no 'to', or our bare domain). */
 gboolean cw_module_is_server_iq (const CwModuleHost *host, CwElement *stanza, const gchar *type,
                                  const gchar *name, const gchar *ns);
+/* The local account an IQ to the server or to a local bare JID is about:
+ * the addressee, or the sender when there is no 'to'.
+ * @own: whether that is the sender's own. NULL for a sender or addressee
+ * that is not a local account's (bare) JID. */
+gchar *cw_module_iq_account (const CwModuleHost *host, CwElement *stanza, gboolean *own);
+/* Answers @request with a stanza error of @condition (its default type). */
+void cw_module_reply_error (const CwModuleHost *host, CwElement *request, CwStanzaError condition);
+/* The same with @error as for cw_stanza_error_reply(). */
+void cw_module_reply_gerror (const CwModuleHost *host, CwElement *request, const GError *error);
 
 /* The state of a module that keeps a set of sessions (carbons enabled,
  * offline queue delivered): use the three functions as its create, free

@@ -14,7 +14,8 @@ subscribe-approve subscribe-deny subscribe-offline-pending
 unsubscribe unsubscribed-cancel presence-broadcast-probe-unavailable directed-presence
 message-full-jid message-bare-priority message-offline-full-jid offline-storage carbons mam-query
 ping version
-hostile-stanza-before-auth hostile-sasl hostile-spoofed-from hostile-oversized"
+hostile-stanza-before-auth hostile-sasl hostile-spoofed-from hostile-oversized
+stream-management-resume blocking vcard-temp disco-info"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 PY=/usr/bin/python3 # Debian's, which has python3-slixmpp (not a pyenv one)

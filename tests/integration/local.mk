@@ -33,11 +33,14 @@ CW_INTEGRATION_TESTS += tests/integration/gw-chinwag.sh
 # bench-smoke.sh needs no lab and no root: bench/bench-gateway.sh --smoke
 # against a private Prosody on loopback; skips without prosody
 CW_INTEGRATION_TESTS += tests/integration/bench-smoke.sh
+# gw-register.sh: XEP-0077 registration and password change against gw-harness --store.
+CW_INTEGRATION_TESTS += tests/integration/gw-register.sh
 TESTS += $(CW_INTEGRATION_TESTS)
 EXTRA_DIST += $(CW_INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/rawpeer.py tests/integration/dbus-raw.py \
 	tests/integration/xmpp_scenarios.py tests/integration/xmpp_client.py \
 	tests/integration/gw-client.py tests/integration/gw-raw.py tests/integration/gw-daemon-client.py \
 	tests/integration/gw-im-extra.py \
+	tests/integration/gw-register.py \
 	tests/lab/lab.sh tests/lab/README.md
 
 # interop-purple.sh drives Pidgin's Bonjour plugin through a small libpurple

@@ -62,6 +62,8 @@ typedef struct
   gboolean tls_optional;
   gint timeout_ms, max_failures, delay_ms, ping_ms, ping_timeout_ms, rate, burst, per_address;
   gint preauth_size, stanza_size, offline_cap;
+  gint registration; /* XEP-0077 on, this many accounts per address and hour; -1 off */
+  gint resume_timeout;
 } Args;
 
 static gboolean
@@ -87,6 +89,8 @@ parse_args (Args *a, int *argc, char ***argv, GError **error)
     { "max-stanza-preauth", 0, 0, G_OPTION_ARG_INT, &a->preauth_size, "", "BYTES" },
     { "max-stanza", 0, 0, G_OPTION_ARG_INT, &a->stanza_size, "", "BYTES" },
     { "offline-cap", 0, 0, G_OPTION_ARG_INT, &a->offline_cap, "offline messages", "N" },
+    { "registration", 0, 0, G_OPTION_ARG_INT, &a->registration, "in-band, N per hour", "N" },
+    { "resume-timeout", 0, 0, G_OPTION_ARG_INT, &a->resume_timeout, "XEP-0198", "S" },
     { NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("- chinwag gateway test harness");
@@ -182,7 +186,9 @@ main (int argc, char **argv)
              .rate = -1,
              .burst = -1,
              .per_address = -1,
-             .offline_cap = -1 };
+             .offline_cap = -1,
+             .registration = -1,
+             .resume_timeout = -1 };
   g_autoptr (GError) error = NULL;
   g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   CwGatewayListener listeners[2];
@@ -202,6 +208,11 @@ main (int argc, char **argv)
   options.cert_file = a.cert;
   options.key_file = a.key;
   options.tls_optional = a.tls_optional;
+  options.registration = a.registration >= 0;
+  options.registration_throttle = MAX (a.registration, 0);
+  options.registration_throttle_time = 3600;
+  if (a.resume_timeout >= 0)
+    limits.sm_resume_timeout = a.resume_timeout;
   options.limits = &limits;
   options.lookup = store != NULL ? store_lookup : lookup;
   options.store = store;

@@ -137,6 +137,7 @@ test_defaults (Fixture *f, gconstpointer data)
   g_assert_cmpuint (c->offline_cap, ==, 500);
   g_assert_cmpuint (c->ping_interval, ==, 300);
   g_assert_cmpuint (c->ping_timeout, ==, 60);
+  g_assert_cmpuint (c->resume_timeout, ==, 300);
 }
 
 static void
@@ -150,7 +151,7 @@ test_every_key (Fixture *f, gconstpointer data)
        "[limits]\nmax_stanza_size = 1 MiB\nmax_stanza_size_preauth = 4KiB\nrate = 0\n"
        "burst = 100 KiB\nauth_failures = 3\nauth_failure_delay = 5s\n"
        "connections_per_address = 0\nnegotiation_timeout = 1 min\noffline_cap = 0\n"
-       "ping_interval = 0\nping_timeout = 90\n");
+       "ping_interval = 0\nping_timeout = 90\nresume_timeout = 0\n");
   g_autofree gchar *listen = listen_string (c->listen);
   g_autofree gchar *direct = listen_string (c->direct_tls);
 
@@ -174,6 +175,7 @@ test_every_key (Fixture *f, gconstpointer data)
   g_assert_cmpuint (c->offline_cap, ==, 0);
   g_assert_cmpuint (c->ping_interval, ==, 0);
   g_assert_cmpuint (c->ping_timeout, ==, 90);
+  g_assert_cmpuint (c->resume_timeout, ==, 0);
 }
 
 /* Relative paths start at the file's folder, not the working directory. */

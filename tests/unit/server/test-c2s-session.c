@@ -5,12 +5,12 @@
 #include "server/c2s-session.h"
 
 #include "server/scram.h"
-#include "test-io-stream.h"
+#include "c2s-test-client.h"
 #include "xml/stanza.h"
 
 typedef struct
 {
-  CwTestStream *pair;
+  CwTestClient c;
   CwRouter *router;
   CwServerLimits limits;
   CwC2sConfig config;
@@ -18,23 +18,8 @@ typedef struct
   CwC2sSession *session; /* unowned: keeps itself alive until closed */
   gboolean closed;
   gboolean bound;
-  GString *out;        /* what the server wrote, not yet matched */
   GPtrArray *captured; /* stanzas delivered to the fake resource */
 } Fixture;
-
-static CwScramCredentials *
-lookup (const gchar *username, CwSaslHash hash, gpointer user_data)
-{
-  Fixture *f = user_data;
-  CwScramCredentials *c;
-
-  if (!g_str_equal (username, "user1") || hash != CW_SASL_HASH_SHA256)
-    return NULL;
-  c = g_new0 (CwScramCredentials, 1);
-  *c = *f->creds;
-  g_bytes_ref (c->salt), g_bytes_ref (c->stored_key), g_bytes_ref (c->server_key);
-  return c;
-}
 
 static void
 on_stanza (CwC2sSession *session, CwElement *stanza, gpointer user_data)
@@ -59,9 +44,8 @@ on_closed (CwC2sSession *session, gpointer user_data)
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  f->pair = cw_test_stream_new ();
+  cw_test_client_init (&f->c);
   f->router = cw_router_new ("example.org");
-  f->out = g_string_new (NULL);
   f->captured = g_ptr_array_new_with_free_func ((GDestroyNotify)cw_element_unref);
   f->creds = cw_scram_credentials_derive (CW_SASL_HASH_SHA256, "secret", NULL, 4096, NULL);
   cw_server_limits_init_default (&f->limits);
@@ -70,8 +54,8 @@ setup (Fixture *f, gconstpointer data)
     .domain = "example.org",
     .tls_required = FALSE,
     .limits = &f->limits,
-    .lookup = lookup,
-    .lookup_data = f,
+    .lookup = cw_test_client_lookup,
+    .lookup_data = f->creds,
     .router = f->router,
     .stanza = on_stanza,
     .bound = on_bound,
@@ -84,7 +68,8 @@ setup (Fixture *f, gconstpointer data)
 static void
 start (Fixture *f)
 {
-  f->session = cw_c2s_session_new (&f->config, cw_test_stream_get_end (f->pair, 0), FALSE, "test");
+  f->session
+    = cw_c2s_session_new (&f->config, cw_test_stream_get_end (f->c.pair, 0), FALSE, "test");
   cw_c2s_session_start (f->session);
   g_object_unref (f->session); /* it holds itself until closed */
 }
@@ -100,75 +85,28 @@ teardown (Fixture *f, gconstpointer data)
     }
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  g_object_unref (f->pair);
+  cw_test_client_clear (&f->c);
   cw_router_free (f->router);
   cw_scram_credentials_free (f->creds);
-  g_string_free (f->out, TRUE);
   g_ptr_array_unref (f->captured);
 }
 
 static void
 push (Fixture *f, const gchar *xml)
 {
-  cw_test_stream_push_incoming (f->pair, 0, xml, -1);
+  cw_test_client_push (&f->c, xml);
 }
 
-static gboolean
-watchdog_cb (gpointer user_data)
-{
-  g_error ("timed out waiting for %s", (const gchar *)user_data);
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main loop until the server wrote something matching @regex;
- * returns match group 1 (or 0) and forgets the output up to the match. */
 static gchar *
 expect (Fixture *f, const gchar *regex)
 {
-  g_autoptr (GRegex) re = g_regex_new (regex, G_REGEX_DOTALL, 0, NULL);
-  guint watchdog = g_timeout_add_seconds (5, watchdog_cb, (gpointer)regex);
-  g_autoptr (GMatchInfo) info = NULL;
-  gint end;
-  gchar *got;
-
-  for (;;)
-    {
-      g_autofree gchar *more = cw_test_stream_take_incoming (f->pair, 1);
-
-      if (more != NULL)
-        g_string_append (f->out, more);
-      g_clear_pointer (&info, g_match_info_free);
-      if (g_regex_match (re, f->out->str, 0, &info))
-        break;
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (watchdog);
-  got = g_match_info_fetch (info, 0);
-  for (gint i = 1; i < g_match_info_get_match_count (info); i++)
-    {
-      g_autofree gchar *group = g_match_info_fetch (info, i);
-
-      if (group != NULL && *group != '\0')
-        {
-          g_free (got);
-          got = g_steal_pointer (&group);
-          break;
-        }
-    }
-  g_match_info_fetch_pos (info, 0, NULL, &end);
-  g_string_erase (f->out, 0, end);
-  return got;
+  return cw_test_client_expect (&f->c, regex);
 }
-
-#define HEADER                                                                                     \
-  "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "                                     \
-  "xmlns:stream='http://etherx.jabber.org/streams' to='example.org' version='1.0'>"
 
 static gchar *
 open_stream (Fixture *f)
 {
-  push (f, HEADER);
-  return expect (f, "<stream:features>(.*?)</stream:features>|<stream:features/>");
+  return cw_test_client_open (&f->c, "example.org");
 }
 
 static void
@@ -275,63 +213,10 @@ test_sasl_failures (Fixture *f, gconstpointer data)
   g_assert_false (f->closed);
 }
 
-/* A SCRAM-SHA-256 client (RFC 5802 §3) for the tests; returns the
- * client-final-message for @server_first. */
-static gchar *
-scram_final (const gchar *bare, const gchar *server_first, const gchar *password)
-{
-  g_auto (GStrv) parts = g_strsplit (server_first, ",", -1);
-  g_autofree gchar *without_proof = g_strdup_printf ("c=biws,%s", parts[0]);
-  g_autofree gchar *auth_msg = g_strjoin (",", bare, server_first, without_proof, NULL);
-  g_autofree guchar *salt = NULL;
-  guint8 salted[32], ckey[32], stored[32], sig[32];
-  gsize salt_len, len = 32;
-  g_autoptr (GHmac) h1 = NULL, h2 = NULL;
-  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-  g_autofree gchar *proof = NULL;
-
-  salt = g_base64_decode (parts[1] + 2, &salt_len);
-  cw_scram_salted_password (CW_SASL_HASH_SHA256, password, salt, salt_len, atoi (parts[2] + 2),
-                            salted);
-  h1 = g_hmac_new (G_CHECKSUM_SHA256, salted, 32);
-  g_hmac_update (h1, (const guchar *)"Client Key", 10);
-  g_hmac_get_digest (h1, ckey, &len);
-  g_checksum_update (sum, ckey, 32);
-  g_checksum_get_digest (sum, stored, &len);
-  h2 = g_hmac_new (G_CHECKSUM_SHA256, stored, 32);
-  g_hmac_update (h2, (const guchar *)auth_msg, -1);
-  g_hmac_get_digest (h2, sig, &len);
-  for (guint i = 0; i < 32; i++)
-    ckey[i] ^= sig[i];
-  proof = g_base64_encode (ckey, 32);
-  return g_strdup_printf ("%s,p=%s", without_proof, proof);
-}
-
-/* Runs a SCRAM-SHA-256 exchange; returns "success" or the failure condition. */
 static gchar *
 scram_login (Fixture *f, const gchar *password)
 {
-  const gchar *bare = "n=user1,r=abcdefghijklmnop";
-  g_autofree gchar *first = g_strconcat ("n,,", bare, NULL);
-  g_autofree gchar *first64 = g_base64_encode ((const guchar *)first, strlen (first));
-  g_autofree gchar *auth = g_strdup_printf (
-    "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256'>%s</auth>", first64);
-  g_autofree gchar *challenge = NULL, *final = NULL, *final64 = NULL, *response = NULL;
-  g_autofree guchar *server_first = NULL;
-  gsize n;
-
-  push (f, auth);
-  challenge = expect (f, "<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>([^<]+)</challenge>");
-  server_first = g_base64_decode (challenge, &n);
-  server_first = g_realloc (server_first, n + 1);
-  server_first[n] = '\0';
-  final = scram_final (bare, (const gchar *)server_first, password);
-  final64 = g_base64_encode ((const guchar *) final, strlen (final));
-  response
-    = g_strdup_printf ("<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>%s</response>", final64);
-  push (f, response);
-  return expect (f,
-                 "<(success) xmlns|<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><([a-z-]+)");
+  return cw_test_client_scram (&f->c, password);
 }
 
 static void
@@ -347,20 +232,11 @@ static const CwRouterResourceFuncs capture_funcs = { capture, NULL };
 static gchar *
 login_and_bind (Fixture *f, const gchar *resource)
 {
-  g_autofree gchar *verdict = NULL, *features = NULL, *bind = NULL;
+  g_autofree gchar *features = cw_test_client_login (&f->c, "example.org");
 
-  g_free (open_stream (f));
-  verdict = scram_login (f, "secret");
-  g_assert_cmpstr (verdict, ==, "success");
-  features = open_stream (f);
   g_assert_nonnull (strstr (features, "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>"));
   g_assert_null (strstr (features, "mechanisms"));
-  bind = g_strdup_printf (
-    "<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>%s%s%s</bind></iq>",
-    resource ? "<resource>" : "", resource ? resource : "", resource ? "</resource>" : "");
-  push (f, bind);
-  return expect (
-    f, "<iq [^>]*id='b1'[^>]*><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>([^<]+)</jid>");
+  return cw_test_client_bind (&f->c, resource);
 }
 
 static void
