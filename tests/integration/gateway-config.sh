@@ -53,7 +53,10 @@ sed -e "s|^certificate = .*|certificate = @CERT@|" -e "s|^key = .*|key = @KEY@|"
 check_config
 is "$rc:$out" "0:$conf: configuration OK" "the example with every key uncommented"
 n=$(grep -c '^[a-z_]* = ' "$conf")
-is "$n" 21 "the example shows all 21 keys"
+# Every key of the parser's table (src/daemon/gateway-config.c).
+want=$(grep -o '{ "\(gateway\|c2s\|registration\|limits\)", "[a-z_]*"' \
+	"$top_srcdir/src/daemon/gateway-config.c" | sort -u | wc -l)
+is "$n" "$want" "the example shows all $want keys the parser knows"
 missing=''
 for key in $(sed -n 's/^\([a-z_]*\) = .*/\1/p' "$conf"); do
 	grep -q "^\.BR* $key\( \|$\)" "$top_srcdir/man/chinwag.conf.5" || missing="$missing $key"
