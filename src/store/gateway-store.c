@@ -337,10 +337,12 @@ account_insert (CwGatewayStore *self, const gchar *user, GError **error)
   return FALSE;
 }
 
-gboolean
-cw_gateway_store_account_create (CwGatewayStore *self, const gchar *username,
-                                 const CwScramCredentials *sha1, const CwScramCredentials *sha256,
-                                 GError **error)
+/* Both credentials of @username in one transaction: a new account
+ * (@create) or an existing one's. */
+static gboolean
+account_put_credentials (CwGatewayStore *self, const gchar *username, gboolean create,
+                         const CwScramCredentials *sha1, const CwScramCredentials *sha256,
+                         GError **error)
 {
   g_autofree gchar *user = NULL;
   gboolean ok;
@@ -353,9 +355,17 @@ cw_gateway_store_account_create (CwGatewayStore *self, const gchar *username,
   user = normalize_user (username, error);
   if (user == NULL || !cw_db_begin (self->db, error))
     return FALSE;
-  ok = account_insert (self, user, error) && credential_put (self, user, sha1, error)
-       && credential_put (self, user, sha256, error);
+  ok = (create ? account_insert (self, user, error) : account_check (self, user, error))
+       && credential_put (self, user, sha1, error) && credential_put (self, user, sha256, error);
   return finish (self, ok, error);
+}
+
+gboolean
+cw_gateway_store_account_create (CwGatewayStore *self, const gchar *username,
+                                 const CwScramCredentials *sha1, const CwScramCredentials *sha256,
+                                 GError **error)
+{
+  return account_put_credentials (self, username, TRUE, sha1, sha256, error);
 }
 
 gboolean
@@ -381,20 +391,7 @@ cw_gateway_store_account_set_credentials (CwGatewayStore *self, const gchar *use
                                           const CwScramCredentials *sha1,
                                           const CwScramCredentials *sha256, GError **error)
 {
-  g_autofree gchar *user = NULL;
-  gboolean ok;
-
-  g_return_val_if_fail (CW_IS_GATEWAY_STORE (self), FALSE);
-  g_return_val_if_fail (credentials_valid (sha1, CW_SASL_HASH_SHA1), FALSE);
-  g_return_val_if_fail (credentials_valid (sha256, CW_SASL_HASH_SHA256), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  user = normalize_user (username, error);
-  if (user == NULL || !cw_db_begin (self->db, error))
-    return FALSE;
-  ok = account_check (self, user, error) && credential_put (self, user, sha1, error)
-       && credential_put (self, user, sha256, error);
-  return finish (self, ok, error);
+  return account_put_credentials (self, username, FALSE, sha1, sha256, error);
 }
 
 gboolean
