@@ -15,22 +15,14 @@
 #     a flood (read at the configured rate)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
-PY=/usr/bin/python3
-$PY -c 'import slixmpp' 2>/dev/null || skip_all "python3-slixmpp is not installed"
-HARNESS=${top_builddir:-.}/tests/server/gw-harness
-[ -x "$HARNESS" ] || skip_all "gw-harness is not built"
-test_timeout 240
+gw_setup 240
 
 CLIENT="$PY $top_srcdir/tests/integration/gw-client.py"
 RAW="$PY $top_srcdir/tests/integration/gw-raw.py"
-DIR=$(mktemp -d)
-at_exit 'rm -rf "$DIR"'
 
-# A self-signed certificate for "localhost", valid until 2126 (made with
-# openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes
-# -days 36500 -subj /CN=localhost -addext subjectAltName=DNS:localhost).
-CERT=$top_srcdir/tests/data/gateway/cert.pem
-KEY=$top_srcdir/tests/data/gateway/key.pem
+# $CERT: a self-signed certificate for "localhost", valid until 2126 (made
+# with openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1
+# -nodes -days 36500 -subj /CN=localhost -addext subjectAltName=DNS:localhost).
 CA=$CERT
 
 start_harness main --auth-delay-ms 300 --max-auth-failures 3 --negotiation-timeout-ms 10000

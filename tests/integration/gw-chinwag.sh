@@ -18,34 +18,11 @@ hostile-stanza-before-auth hostile-sasl hostile-spoofed-from hostile-oversized
 stream-management-resume blocking vcard-temp disco-info"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
-PY=/usr/bin/python3 # Debian's, which has python3-slixmpp (not a pyenv one)
-[ -x "$PY" ] || skip_all "$PY is missing"
-"$PY" -c 'import slixmpp' 2>/dev/null || skip_all "python3-slixmpp is not installed"
-HARNESS=${top_builddir:-.}/tests/server/gw-harness
-[ -x "$HARNESS" ] || skip_all "gw-harness is not built"
-test_timeout 300
-
-CERT=$top_srcdir/tests/data/gateway/cert.pem
-KEY=$top_srcdir/tests/data/gateway/key.pem
-DIR=$(mktemp -d "${TMPDIR:-/tmp}/chinwag-gw.XXXXXX") || bail_out "mktemp failed"
-HARNESS_PID=''
-stop_harness() {
-	[ -n "$HARNESS_PID" ] || return 0
-	kill -TERM "$HARNESS_PID" 2>/dev/null
-	wait "$HARNESS_PID" 2>/dev/null
-	HARNESS_PID=''
-}
-at_exit 'stop_harness; rm -rf "$DIR"'
-
-"$HARNESS" --store "$DIR/gateway.db" --cert "$CERT" --key "$KEY" >"$DIR/harness.out" 2>"$DIR/harness.err" &
-HARNESS_PID=$!
-wait_until 20 grep -q ready "$DIR/harness.out" || {
-	cat "$DIR/harness.err" >&2
-	bail_out "gw-harness did not start"
-}
-C2S=$(sed -n 's/^c2s //p' "$DIR/harness.out")
-DTLS=$(sed -n 's/^tls //p' "$DIR/harness.out")
-diag "gw-harness pid $HARNESS_PID, c2s 127.0.0.1:$C2S, direct TLS $DTLS"
+gw_setup 300
+start_harness main --store "$DIR/gateway.db"
+# shellcheck disable=SC2154 # set by start_harness
+C2S=$main_c2s DTLS=$main_tls
+diag "gw-harness pid $main_pid, c2s 127.0.0.1:$C2S, direct TLS $DTLS"
 
 rc=0
 # SCENARIO_ARGS: extra options for a developer, e.g. "--debug"
@@ -56,6 +33,6 @@ rc=0
 	--only "$(echo $SCENARIOS | tr ' ' ',')" ${SCENARIO_ARGS:-} || rc=$?
 if [ "$rc" != 0 ]; then
 	diag "--- gw-harness stderr (last 40 lines)"
-	tail -n 40 "$DIR/harness.err" | sed 's/^/# /'
+	tail -n 40 "$DIR/main.err" | sed 's/^/# /'
 fi
 exit "$rc"

@@ -13,17 +13,7 @@
 #   - MAM errors (unknown id, unknown field), prefs, disco features
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
-PY=/usr/bin/python3 # Debian's, which has python3-slixmpp
-[ -x "$PY" ] || skip_all "$PY is missing"
-"$PY" -c 'import slixmpp' 2>/dev/null || skip_all "python3-slixmpp is not installed"
-HARNESS=${top_builddir:-.}/tests/server/gw-harness
-[ -x "$HARNESS" ] || skip_all "gw-harness is not built"
-test_timeout 90
-
-CERT=$top_srcdir/tests/data/gateway/cert.pem
-KEY=$top_srcdir/tests/data/gateway/key.pem
-DIR=$(mktemp -d "${TMPDIR:-/tmp}/chinwag-gw-im.XXXXXX") || bail_out "mktemp failed"
-at_exit 'rm -rf "$DIR"'
+gw_setup 90
 
 start_harness main --store "$DIR/gateway.db" --offline-cap 2
 

@@ -11,32 +11,11 @@
 #     credentials: the new password logs in, the old one no longer does
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
-PY=/usr/bin/python3
-$PY -c 'import slixmpp' 2>/dev/null || skip_all "python3-slixmpp is not installed"
-HARNESS=${top_builddir:-.}/tests/server/gw-harness
-[ -x "$HARNESS" ] || skip_all "gw-harness is not built"
-test_timeout 120
+gw_setup 120
 
-CERT=$top_srcdir/tests/data/gateway/cert.pem
-KEY=$top_srcdir/tests/data/gateway/key.pem
-DIR=$(mktemp -d "${TMPDIR:-/tmp}/chinwag-reg.XXXXXX") || bail_out "mktemp failed"
-at_exit 'rm -rf "$DIR"'
-
-# start_harness NAME ARGS...: gw-harness with its own store; sets NAME_c2s
-start_harness() {
-	_h=$1
-	shift
-	"$HARNESS" --store "$DIR/$_h.db" --cert "$CERT" --key "$KEY" "$@" >"$DIR/$_h.out" 2>"$DIR/$_h.err" &
-	at_exit "kill $! 2>/dev/null"
-	wait_until 20 grep -q ready "$DIR/$_h.out" || {
-		cat "$DIR/$_h.err" >&2
-		bail_out "gw-harness $_h did not start"
-	}
-	eval "${_h}_c2s=$(sed -n 's/^c2s //p' "$DIR/$_h.out")"
-}
-
-start_harness off
-start_harness on --registration 2
+# Each with its own store.
+start_harness off --store "$DIR/off.db"
+start_harness on --store "$DIR/on.db" --registration 2
 # shellcheck disable=SC2154
 reg() { _p=$1; shift; with_timeout 30 $PY "$top_srcdir/tests/integration/gw-register.py" "$_p" "$CERT" "$@" 2>>"$DIR/client.err"; }
 

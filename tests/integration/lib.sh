@@ -157,6 +157,21 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ---- the gateway's test harness (tests/server/gw-harness) ----------------------------
+# gw_setup SECONDS: skip without Debian's python3-slixmpp or gw-harness; sets
+# PY, HARNESS, CERT and KEY (the committed test pair for "localhost") and DIR
+# (a scratch folder removed at exit); the whole test may take SECONDS
+gw_setup() {
+	PY=/usr/bin/python3 # Debian's, which has python3-slixmpp (not a pyenv one)
+	[ -x "$PY" ] || skip_all "$PY is missing"
+	"$PY" -c 'import slixmpp' 2>/dev/null || skip_all "python3-slixmpp is not installed"
+	HARNESS=${top_builddir:-.}/tests/server/gw-harness
+	[ -x "$HARNESS" ] || skip_all "gw-harness is not built"
+	test_timeout "$1"
+	CERT=$top_srcdir/tests/data/gateway/cert.pem
+	KEY=$top_srcdir/tests/data/gateway/key.pem
+	DIR=$(mktemp -d "${TMPDIR:-/tmp}/chinwag-gw.XXXXXX") || bail_out "mktemp failed"
+	at_exit "rm -rf '$DIR'"
+}
 # start_harness NAME ARGS...: runs $HARNESS (gw-harness) with $CERT, $KEY and
 # ARGS on free ports, its output in $DIR/NAME.out and .err, stopped at exit;
 # sets NAME_pid, NAME_c2s, NAME_tls
