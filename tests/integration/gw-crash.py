@@ -9,7 +9,8 @@
 #       to PID and goes on until the connection dies. With "online",
 #       user2 is logged in first (stream management on, available) and
 #       reads everything but never acknowledges. Prints
-#       "sent S acked A" (A: the last <a h/> seen; message N is acked
+#       "sent S acked A errors E closed" (E: error bounces; "closed": the
+#       stream ended, "open" if not; A: the last <a h/> seen; message N is acked
 #       when N <= A).
 #   gw-crash.py PORT CA offline ROUND ACKED
 #       user2 logs in, sends presence and collects the offline queue.
@@ -165,8 +166,9 @@ def send(rnd, count, kill_at, pid, online):
         with acks.cond:
             acks.cond.wait_for(lambda: acks.h >= kill_at, timeout=20)
         os.kill(pid, signal.SIGKILL)
-    acks.done.wait(10)
-    print('sent %d acked %d errors %d' % (sent, min(acks.h, sent), acks.errors))
+    closed = acks.done.wait(10)
+    print('sent %d acked %d errors %d %s'
+          % (sent, min(acks.h, sent), acks.errors, 'closed' if closed else 'open'))
 
 
 def report(got, acked):

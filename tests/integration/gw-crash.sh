@@ -3,7 +3,8 @@
 # gw-crash.sh - kill -9 of chinwagd --gateway under load loses no message it
 # had acknowledged (XEP-0198 <a h/>) to its sender:
 #   (a) the recipient is offline: every acknowledged message is in its
-#       offline queue after the restart on the same storage
+#       offline queue after the restart on the same storage, and in its
+#       archive (the queue is emptied as it is sent)
 #   (b) the recipient is online but never acknowledges: every acknowledged
 #       message is in its archive (XEP-0313) after the restart
 # and the restarted gateway is healthy: logins work, the log shows no
@@ -67,22 +68,33 @@ gone() { ! kill -0 "$1" 2>/dev/null; }
 round() {
 	start_gateway "$1-before"
 	_pid=$gw_pid
+	_t0=$(now_ms)
 	_out=$(with_timeout 40 $CLIENT "$gw_c2s" "$CERT" send "$1" "$COUNT" "$KILL_AT" "$_pid" $3 \
 		2>"$DIR/$1-send.err")
 	wait "$_pid" 2>/dev/null
 	_status=$?
+	_t1=$(now_ms)
 	sent=$(echo "$_out" | sed -n 's/^sent \([0-9]*\) .*/\1/p')
 	acked=$(echo "$_out" | sed -n 's/.* acked \([0-9]*\) .*/\1/p')
 	is "$_status" 137 "($1) the gateway died of SIGKILL in the middle of the stream"
-	check "($1) the sender got acknowledgements before the kill and lost its stream after it" \
-		test "${acked:-0}" -ge "$KILL_AT" -a "${sent:-0}" -ge "${acked:-0}"
+	check "($1) the sender got $KILL_AT acknowledgements before the kill, and its stream ended" \
+		test "${acked:-0}" -ge "$KILL_AT" -a "${sent:-0}" -ge "${acked:-0}" \
+		-a "${_out##* }" = closed
 	start_gateway "$1-after"
 	_got=$(with_timeout 40 $CLIENT "$gw_c2s" "$CERT" "$2" "$1" "${acked:-0}" 2>"$DIR/$1-get.err")
 	recovered=$(echo "$_got" | sed -n 's/^recovered \([0-9]*\) .*/\1/p')
-	diag "($1) sent $sent, acked $acked, recovered ${recovered:-?} from $2 ($_got)"
+	diag "($1) sent $sent, acked $acked, recovered ${recovered:-?} from $2 ($_out; $_got;" \
+		"kill after $((_t1 - _t0)) ms, restart and fetch $(($(now_ms) - _t1)) ms)"
 	[ -s "$DIR/$1-send.err" ] && diag "sender: $(tail -3 "$DIR/$1-send.err")"
 	[ -s "$DIR/$1-get.err" ] && diag "recipient: $(tail -3 "$DIR/$1-get.err")"
 	is "$recovered" "$acked" "($1) every acknowledged message is there after the restart ($2)"
+	if [ "$2" = offline ]; then
+		# The queue is emptied as it is sent: the archive keeps them too.
+		_got=$(with_timeout 40 $CLIENT "$gw_c2s" "$CERT" mam "$1" "${acked:-0}" 2>>"$DIR/$1-get.err")
+		diag "($1) in the archive too: $_got"
+		is "$(echo "$_got" | sed -n 's/^recovered \([0-9]*\) .*/\1/p')" "$acked" \
+			"($1) every acknowledged offline message is in the recipient's archive as well"
+	fi
 	not_like_log "$1-after"
 	kill "$gw_pid"
 	wait "$gw_pid" 2>/dev/null
