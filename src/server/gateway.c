@@ -11,10 +11,12 @@
 #include "server/module.h"
 #include "server/register.h"
 
-/* Dispatch order: the first module that says HANDLED wins. */
+/* Dispatch order: the first module that says HANDLED wins. mam comes
+ * before offline so a message kept offline is archived too: the queue is
+ * emptied when it is sent, and a crash then must not lose it. */
 static const CwModule *const modules[] = {
-  &cw_mod_ping,    &cw_mod_blocking, &cw_mod_offline,  &cw_mod_presence, &cw_mod_disco,
-  &cw_mod_version, &cw_mod_mam,      &cw_mod_carbons,  &cw_mod_vcard,    &cw_mod_register,
+  &cw_mod_ping,    &cw_mod_blocking, &cw_mod_mam,      &cw_mod_offline,  &cw_mod_presence,
+  &cw_mod_disco,   &cw_mod_version,  &cw_mod_carbons,  &cw_mod_vcard,    &cw_mod_register,
   &cw_mod_private, NULL,
 };
 #define N_MODULES (G_N_ELEMENTS (modules) - 1)

@@ -35,12 +35,15 @@ CW_INTEGRATION_TESTS += tests/integration/gw-chinwag.sh
 CW_INTEGRATION_TESTS += tests/integration/bench-smoke.sh
 # gw-register.sh: XEP-0077 registration and password change against gw-harness --store.
 CW_INTEGRATION_TESTS += tests/integration/gw-register.sh
+# gw-crash.sh: kill -9 of chinwagd --gateway under load loses no acknowledged message.
+CW_INTEGRATION_TESTS += tests/integration/gw-crash.sh
 TESTS += $(CW_INTEGRATION_TESTS)
 EXTRA_DIST += $(CW_INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/rawpeer.py tests/integration/dbus-raw.py \
 	tests/integration/xmpp_scenarios.py tests/integration/xmpp_client.py \
 	tests/integration/gw-client.py tests/integration/gw-raw.py tests/integration/gw-daemon-client.py \
 	tests/integration/gw-im-extra.py \
 	tests/integration/gw-register.py \
+	tests/integration/gw-crash.py \
 	tests/lab/lab.sh tests/lab/README.md
 
 # interop-purple.sh drives Pidgin's Bonjour plugin through a small libpurple
