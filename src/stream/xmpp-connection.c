@@ -11,8 +11,12 @@
 #include "xml/stanza.h"
 #include "xml/writer.h"
 
-/* Enough for most stanzas in one read; larger ones take several. */
-#define READ_BUFFER_SIZE (16 * 1024)
+/* The read buffer starts small, since an idle connection always has a read
+ * pending into it; a read that fills it doubles it (a burst or a big stanza
+ * then takes fewer reads), and a read that fits the small size again shrinks
+ * it back. */
+#define READ_BUFFER_MIN (2 * 1024)
+#define READ_BUFFER_MAX (64 * 1024)
 
 G_DEFINE_QUARK (cw - xmpp - connection - error - quark, cw_xmpp_connection_error)
 
@@ -33,7 +37,8 @@ struct _CwXmppConnection
   gchar *content_ns; /* owned */
   CwReader *reader;  /* owned */
   CwReaderLimits limits;
-  guint8 *read_buffer;            /* owned: READ_BUFFER_SIZE bytes */
+  guint8 *read_buffer;            /* owned: read_buffer_size bytes */
+  gsize read_buffer_size;
   GError *read_error;             /* owned, nullable: parse error, sticky */
   GTask *recv_task;               /* owned, nullable: the receive in progress */
   GCancellable *read_cancellable; /* owned, nullable: the read in progress */
@@ -171,7 +176,8 @@ cw_xmpp_connection_init (CwXmppConnection *self)
 {
   g_queue_init (&self->send_queue);
   cw_reader_limits_init_default (&self->limits);
-  self->read_buffer = g_malloc (READ_BUFFER_SIZE);
+  self->read_buffer_size = READ_BUFFER_MIN;
+  self->read_buffer = g_malloc (self->read_buffer_size);
   self->write_cancellable = g_cancellable_new ();
 }
 
@@ -698,6 +704,31 @@ recv_from_reader (CwXmppConnection *self)
   g_assert_not_reached ();
 }
 
+/* After a read of @n bytes: see READ_BUFFER_MIN. The bytes were consumed
+ * already, so the buffer's contents need not survive. */
+static void
+resize_read_buffer (CwXmppConnection *self, gsize n)
+{
+  gsize size = self->read_buffer_size;
+
+  if (n == size && size < READ_BUFFER_MAX)
+    size *= 2;
+  else if (n <= READ_BUFFER_MIN && size > READ_BUFFER_MIN)
+    size = READ_BUFFER_MIN;
+  if (size == self->read_buffer_size)
+    return;
+  g_free (self->read_buffer);
+  self->read_buffer = g_malloc (size);
+  self->read_buffer_size = size;
+}
+
+gsize
+cw_xmpp_connection_get_read_buffer_size (CwXmppConnection *self)
+{
+  g_return_val_if_fail (CW_IS_XMPP_CONNECTION (self), 0);
+  return self->read_buffer_size;
+}
+
 static void
 on_read (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -730,6 +761,7 @@ on_read (GObject *source, GAsyncResult *result, gpointer user_data)
       CW_DEBUG ("%p bad input: %s", (void *)self, error->message);
       self->read_error = error;
     }
+  resize_read_buffer (self, n);
   recv_step (self);
 }
 
@@ -762,7 +794,7 @@ recv_step (CwXmppConnection *self)
     self->read_cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (on_recv_cancelled),
                                                   self->read_cancellable, NULL);
   g_input_stream_read_async (g_io_stream_get_input_stream (self->stream), self->read_buffer,
-                             READ_BUFFER_SIZE, G_PRIORITY_DEFAULT, self->read_cancellable, on_read,
+                             self->read_buffer_size, G_PRIORITY_DEFAULT, self->read_cancellable, on_read,
                              g_object_ref (self));
 }
 

@@ -56,6 +56,10 @@ CwXmppConnection *cw_xmpp_connection_new (GIOStream *stream, const gchar *conten
 
 /* Returns: (transfer none): the GIOStream given at construction. */
 GIOStream *cw_xmpp_connection_get_io_stream (CwXmppConnection *self);
+/* Returns: the size of the buffer the next read goes into: small while
+ * the peer sends little (an idle connection holds only this), larger while
+ * reads fill it. */
+gsize cw_xmpp_connection_get_read_buffer_size (CwXmppConnection *self);
 /* Returns: (transfer none): the content namespace given at construction. */
 const gchar *cw_xmpp_connection_get_content_ns (CwXmppConnection *self);
 

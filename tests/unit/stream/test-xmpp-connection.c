@@ -449,6 +449,32 @@ test_stanza_large (Fixture *f, gconstpointer data)
   g_assert_cmpstr (cw_element_get_child_text (got, "body", NULL), ==, body);
 }
 
+/* An idle connection holds only a small read buffer; a big stanza grows it
+ * for the burst, and the next small read shrinks it back. */
+static void
+test_read_buffer_shrinks (Fixture *f, gconstpointer data)
+{
+  g_autoptr (CwElement) msg = cw_element_new ("message", CW_NS_CLIENT);
+  g_autoptr (CwElement) got = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *body = g_strnfill (200 * 1024, 'z');
+  gsize idle;
+
+  open_pair (f);
+  idle = cw_xmpp_connection_get_read_buffer_size (f->b);
+  g_assert_cmpuint (idle, <=, 4096);
+  cw_element_add_text_child (msg, "body", NULL, body);
+  g_assert_true (send_stanza (f, f->a, msg, &error));
+  got = recv_stanza (f, f->b, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cw_element_get_child_text (got, "body", NULL), ==, body);
+  g_assert_cmpuint (cw_xmpp_connection_get_read_buffer_size (f->b), >, idle);
+  g_assert_cmpuint (cw_xmpp_connection_get_read_buffer_size (f->b), <=, 64 * 1024);
+
+  assert_exchange (f, f->a, f->b, "<message xmlns='jabber:client'><body>hi</body></message>");
+  g_assert_cmpuint (cw_xmpp_connection_get_read_buffer_size (f->b), ==, idle);
+}
+
 static void
 test_whitespace_keepalive (Fixture *f, gconstpointer data)
 {
@@ -950,6 +976,7 @@ main (int argc, char **argv)
        test_stanza_completion_waits_for_write, NULL);
   add ("/stream/connection/stanza/short-io", test_stanza_short_io, NULL);
   add ("/stream/connection/stanza/large", test_stanza_large, NULL);
+  add ("/stream/connection/stanza/read-buffer-shrinks", test_read_buffer_shrinks, NULL);
   add ("/stream/connection/stanza/whitespace-keepalive", test_whitespace_keepalive, NULL);
   add ("/stream/connection/close/remote", test_close_remote, NULL);
   add ("/stream/connection/close/bytes", test_close_bytes, NULL);
