@@ -8,7 +8,7 @@ build="build-essential autoconf automake libtool autopoint gettext pkg-config
   libglib2.0-dev libexpat1-dev libavahi-client-dev libavahi-glib-dev libavahi-core-dev
   libsodium-dev libsqlite3-dev libjson-glib-dev libncurses-dev glib-networking avahi-daemon dbus-daemon dbus-bin xz-utils"
 test="iproute2 util-linux avahi-utils python3 python3-slixmpp valgrind clang libclang-rt-14-dev libpurple-dev tmux
-  prosody openssl go-sendxmpp"
+  prosody openssl go-sendxmpp sqlite3 ejabberd"
 
 want=$build
 [ "${1:-}" = "--test" ] && want="$build $test"
