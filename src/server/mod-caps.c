@@ -13,11 +13,26 @@
 
 typedef struct
 {
+  CwCaps *caps;          /* owned */
+  CwC2sSession *session; /* unowned, only compared: who said it */
+} Entry;
+
+typedef struct
+{
   const CwModuleHost *host;
-  /* owned: full JID (gchar*) -> CwCaps; one entry per bound resource at
+  /* owned: full JID (gchar*) -> Entry; one entry per bound resource at
    * most, gone with its session or its unavailable presence. */
   GHashTable *clients;
 } Caps;
+
+static void
+entry_free (gpointer p)
+{
+  Entry *entry = p;
+
+  cw_caps_free (entry->caps);
+  g_free (entry);
+}
 
 static gpointer
 caps_create (const CwModuleHost *host)
@@ -25,8 +40,7 @@ caps_create (const CwModuleHost *host)
   Caps *self = g_new0 (Caps, 1);
 
   self->host = host;
-  self->clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                         (GDestroyNotify)cw_caps_free);
+  self->clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, entry_free);
   return self;
 }
 
@@ -49,7 +63,6 @@ caps_client_stanza (gpointer state, CwC2sSession *session, CwElement *stanza)
   CwElement *c;
   CwCaps *caps = NULL;
 
-  (void)session;
   if (cw_stanza_get_kind (stanza) != CW_STANZA_KIND_PRESENCE || cw_stanza_get_to (stanza) != NULL
       || from == NULL)
     return CW_MODULE_PASS;
@@ -57,19 +70,27 @@ caps_client_stanza (gpointer state, CwC2sSession *session, CwElement *stanza)
   if (cw_stanza_get_type (stanza) == NULL && c != NULL)
     caps = cw_caps_from_element (c, CAPS_MAX_ATTR);
   if (caps != NULL)
-    g_hash_table_insert (self->clients, g_strdup (from), caps);
+    {
+      Entry *entry = g_new0 (Entry, 1);
+
+      entry->caps = caps;
+      entry->session = session;
+      g_hash_table_insert (self->clients, g_strdup (from), entry);
+    }
   else
     g_hash_table_remove (self->clients, from);
   return CW_MODULE_PASS;
 }
 
+/* Not the entry of a newer session that took over the full JID. */
 static void
 caps_session_closed (gpointer state, CwC2sSession *session)
 {
   Caps *self = state;
   CwJid *jid = cw_c2s_session_get_jid (session);
+  Entry *entry = jid != NULL ? g_hash_table_lookup (self->clients, cw_jid_to_string (jid)) : NULL;
 
-  if (jid != NULL)
+  if (entry != NULL && entry->session == session)
     g_hash_table_remove (self->clients, cw_jid_to_string (jid));
 }
 
@@ -78,8 +99,11 @@ cw_mod_caps_lookup (gpointer caps_state, const CwJid *full_jid)
 {
   Caps *self = caps_state;
 
+  Entry *entry;
+
   g_return_val_if_fail (self != NULL && full_jid != NULL, NULL);
-  return g_hash_table_lookup (self->clients, cw_jid_to_string (full_jid));
+  entry = g_hash_table_lookup (self->clients, cw_jid_to_string (full_jid));
+  return entry != NULL ? entry->caps : NULL;
 }
 
 const CwModule cw_mod_caps = {

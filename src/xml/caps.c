@@ -343,7 +343,8 @@ cw_caps_from_element (CwElement *c, gsize max_len)
   hash = cw_element_get_attr (c, "hash");
   node = cw_element_get_attr (c, "node");
   ver = cw_element_get_attr (c, "ver");
-  if (!caps_attr_ok (hash, max_len) || !caps_attr_ok (node, max_len) || !caps_attr_ok (ver, max_len))
+  if (!caps_attr_ok (hash, max_len) || !caps_attr_ok (node, max_len)
+      || !caps_attr_ok (ver, max_len))
     return NULL;
   caps = g_new0 (CwCaps, 1);
   caps->hash = g_strdup (hash);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Tests for XEP-0115 in gateway mode: the server's caps (mod-disco.c), clients' caps (mod-caps.c). */
+/* Tests for XEP-0115 in gateway mode: server caps (mod-disco.c), clients' caps (mod-caps.c). */
 #include "config.h"
 
 #include "module-fixture.h"
@@ -36,10 +36,10 @@ teardown (Fixture *f, gconstpointer data)
 static CwElement *
 server_info (Fixture *f, const gchar *node)
 {
-  g_autofree gchar *xml = g_strdup_printf (
-    "<iq xmlns='jabber:client' type='get' id='d' to='example.org'>"
-    "<query xmlns='http://jabber.org/protocol/disco#info'%s%s%s/></iq>",
-    node ? " node='" : "", node ? node : "", node ? "'" : "");
+  g_autofree gchar *xml
+    = g_strdup_printf ("<iq xmlns='jabber:client' type='get' id='d' to='example.org'>"
+                       "<query xmlns='http://jabber.org/protocol/disco#info'%s%s%s/></iq>",
+                       node ? " node='" : "", node ? node : "", node ? "'" : "");
 
   send (f, 0, xml);
   g_assert_nonnull (got (f, 0));
@@ -52,8 +52,8 @@ static void
 test_server_ver (Fixture *f, gconstpointer data)
 {
   g_autoptr (CwElement) c = cw_mod_disco_caps_new (&f->host);
-  g_autofree gchar *s = g_strdup_printf ("server/im//%s<" CW_NS_DISCO_INFO "<" CW_NS_DISCO_ITEMS "<",
-                                         PACKAGE_NAME);
+  g_autofree gchar *s
+    = g_strdup_printf ("server/im//%s<" CW_NS_DISCO_INFO "<" CW_NS_DISCO_ITEMS "<", PACKAGE_NAME);
   g_autoptr (GChecksum) sha1 = g_checksum_new (G_CHECKSUM_SHA1);
   guint8 digest[20];
   gsize len = sizeof digest;
