@@ -2,8 +2,13 @@
 /* Tests for XEP-0115 in gateway mode: server caps (mod-disco.c), clients' caps (mod-caps.c). */
 #include "config.h"
 
+#include <string.h>
+#include <unistd.h>
+
 #include "module-fixture.h"
+#include "c2s-test-client.h"
 #include "common/namespaces.h"
+#include "server/scram.h"
 #include "xml/caps.h"
 #include "xml/stanza.h"
 
@@ -144,6 +149,113 @@ test_client_caps (Fixture *f, gconstpointer data)
   g_assert_null (client_caps (f, "user3@example.org/r"));
 }
 
+/* ---- over a real session --------------------------------------------------------- */
+
+typedef struct
+{
+  CwTestClient c;
+  CwRouter *router;
+  CwServerLimits limits;
+  CwC2sConfig config;
+  CwScramCredentials *creds;
+  CwModuleHost host;
+  gpointer caps_state; /* mod-caps */
+  gboolean closed;
+} C2sFixture;
+
+/* What the gateway does with a client's stanza and a closed session. */
+static void
+on_stanza (CwC2sSession *session, CwElement *stanza, gpointer user_data)
+{
+  C2sFixture *f = user_data;
+
+  if (cw_mod_caps.client_stanza (f->caps_state, session, stanza) == CW_MODULE_PASS)
+    cw_router_route (f->router, stanza);
+}
+
+static void
+on_closed (CwC2sSession *session, gpointer user_data)
+{
+  C2sFixture *f = user_data;
+
+  cw_mod_caps.session_closed (f->caps_state, session);
+  f->closed = TRUE;
+}
+
+static void
+c2s_setup (C2sFixture *f, gconstpointer data)
+{
+  CwC2sSession *session;
+
+  alarm (30);
+  cw_test_client_init (&f->c);
+  f->router = cw_router_new ("example.org");
+  f->creds = cw_scram_credentials_derive (CW_SASL_HASH_SHA256, "secret", NULL, 4096, NULL);
+  cw_server_limits_init_default (&f->limits);
+  f->limits.auth_failure_delay_ms = 0;
+  f->host.domain = "example.org";
+  f->host.router = f->router;
+  f->host.limits = &f->limits;
+  f->caps_state = cw_mod_caps.create (&f->host);
+  f->config = (CwC2sConfig){
+    .domain = "example.org",
+    .limits = &f->limits,
+    .lookup = cw_test_client_lookup,
+    .lookup_data = f->creds,
+    .router = f->router,
+    .stanza = on_stanza,
+    .closed = on_closed,
+    .user_data = f,
+    .caps = cw_mod_disco_caps_new (&f->host),
+  };
+  session = cw_c2s_session_new (&f->config, cw_test_stream_get_end (f->c.pair, 0), FALSE, "test");
+  cw_c2s_session_start (session);
+  g_object_unref (session);
+}
+
+static void
+c2s_teardown (C2sFixture *f, gconstpointer data)
+{
+  while (!f->closed)
+    g_main_context_iteration (NULL, TRUE);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  cw_test_client_clear (&f->c);
+  cw_mod_caps.free (f->caps_state);
+  cw_element_unref (f->config.caps);
+  cw_router_free (f->router);
+  cw_scram_credentials_free (f->creds);
+}
+
+/* The server's <c/> is in the features after authentication only; the
+ * client's caps live as long as its session. */
+static void
+test_session (C2sFixture *f, gconstpointer data)
+{
+  g_autofree gchar *c = cw_element_to_string (f->config.caps);
+  g_autofree gchar *before = cw_test_client_open (&f->c, "example.org");
+  g_autofree gchar *scram = cw_test_client_scram (&f->c, "secret");
+  g_autofree gchar *after = cw_test_client_open (&f->c, "example.org");
+  g_autofree gchar *jid = NULL;
+  g_autoptr (CwJid) full = NULL;
+  const CwCaps *caps;
+
+  g_assert_cmpstr (scram, ==, "success");
+  g_assert_null (strstr (before, CW_NS_CAPS));
+  g_assert_nonnull (strstr (after, c));
+  jid = cw_test_client_bind (&f->c, "r");
+  full = cw_jid_parse (jid, NULL);
+  cw_test_client_push (&f->c, "<presence>" EXODUS_C "</presence>");
+  cw_test_client_settle (&f->c, 100);
+  caps = cw_mod_caps_lookup (f->caps_state, full);
+  g_assert_nonnull (caps);
+  g_assert_cmpstr (caps->ver, ==, "QgayPKawpkPSDYmwT/WM94uAlu0=");
+  cw_test_client_push (&f->c, "</stream:stream>");
+  while (!f->closed)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_null (cw_mod_caps_lookup (f->caps_state, full));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -151,5 +263,6 @@ main (int argc, char **argv)
   g_test_add ("/server/caps/server-ver", Fixture, NULL, setup_disco, test_server_ver, teardown);
   g_test_add ("/server/caps/server-node", Fixture, NULL, setup_disco, test_server_node, teardown);
   g_test_add ("/server/caps/client-caps", Fixture, NULL, setup_caps, test_client_caps, teardown);
+  g_test_add ("/server/caps/session", C2sFixture, NULL, c2s_setup, test_session, c2s_teardown);
   return g_test_run ();
 }
