@@ -16,7 +16,6 @@
  * emptied when it is sent, and a crash then must not lose it. */
 static const CwModule *const modules[] = {
   &cw_mod_caps, /* first: it only looks at presence, and passes it on */
-  &cw_mod_caps, /* first: it only looks at presence, and passes it on */
   &cw_mod_ping,    &cw_mod_blocking, &cw_mod_mam,      &cw_mod_offline,  &cw_mod_presence,
   &cw_mod_disco,   &cw_mod_version,  &cw_mod_carbons,  &cw_mod_vcard,    &cw_mod_register,
   &cw_mod_private, NULL,
