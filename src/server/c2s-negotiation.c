@@ -253,6 +253,8 @@ send_features (CwC2sSession *self)
         cw_element_add (features, "ver", CW_NS_ROSTERVER);
       cw_element_add (features, "sm", CW_NS_SM);
       cw_element_add (features, "csi", CW_NS_CSI);
+      if (self->config->caps != NULL)
+        cw_element_add_child (features, cw_element_copy (self->config->caps));
     }
   cw_c2s_session_send (self, features);
 }

@@ -46,6 +46,9 @@ typedef struct
    * is allowed). Nullable: off. Returns FALSE with a CW_STANZA_ERROR. */
   gboolean (*register_account) (CwC2sSession *session, const gchar *username,
                                 const gchar *password, GError **error, gpointer user_data);
+  /* Nullable: the server's XEP-0115 <c/>, sent in the features after
+   * authentication (as Prosody and ejabberd do). */
+  CwElement *caps;
 } CwC2sConfig;
 
 /**

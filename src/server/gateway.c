@@ -15,6 +15,7 @@
  * before offline so a message kept offline is archived too: the queue is
  * emptied when it is sent, and a crash then must not lose it. */
 static const CwModule *const modules[] = {
+  &cw_mod_caps, /* first: it only looks at presence, and passes it on */
   &cw_mod_ping,    &cw_mod_blocking, &cw_mod_mam,      &cw_mod_offline,  &cw_mod_presence,
   &cw_mod_disco,   &cw_mod_version,  &cw_mod_carbons,  &cw_mod_vcard,    &cw_mod_register,
   &cw_mod_private, NULL,
@@ -41,6 +42,7 @@ struct _CwGateway
   guint registration_throttle;
   guint registration_throttle_time;
   GHashTable *registrations; /* owned: address -> GArray of gint64 (monotonic s) */
+  CwElement *caps;           /* owned: XEP-0115 <c/> of the server */
 };
 
 /* An account is one the SASL lookup knows, with either hash. */
@@ -250,6 +252,8 @@ setup_c2s (CwGateway *self, const CwGatewayOptions *options)
   self->host.store = options->store;
   for (guint i = 0; i < N_MODULES; i++)
     self->module_state[i] = modules[i]->create ? modules[i]->create (&self->host) : NULL;
+  self->caps = cw_mod_disco_caps_new (&self->host);
+  self->c2s.caps = self->caps;
 }
 
 CwGateway *
@@ -352,6 +356,15 @@ cw_gateway_get_router (CwGateway *self)
   return self->router;
 }
 
+const CwCaps *
+cw_gateway_get_client_caps (CwGateway *self, const CwJid *full_jid)
+{
+  for (guint i = 0; i < N_MODULES; i++)
+    if (modules[i] == &cw_mod_caps)
+      return cw_mod_caps_lookup (self->module_state[i], full_jid);
+  return NULL;
+}
+
 guint
 cw_gateway_get_n_sessions (CwGateway *self)
 {
@@ -378,6 +391,7 @@ cw_gateway_free (CwGateway *self)
   if (self->listener_options != NULL)
     g_array_unref (self->listener_options);
   g_clear_object (&self->certificate);
+  g_clear_pointer (&self->caps, cw_element_unref);
   g_free (self->domain);
   g_free (self);
 }

@@ -8,6 +8,7 @@
 #include "server/router.h"
 #include "server/sasl.h"
 #include "store/gateway-store.h"
+#include "xml/caps.h"
 
 G_BEGIN_DECLS
 
@@ -74,5 +75,8 @@ void cw_gateway_stop (CwGateway *self);
 guint16 cw_gateway_get_port (CwGateway *self, guint index);
 CwRouter *cw_gateway_get_router (CwGateway *self);
 guint cw_gateway_get_n_sessions (CwGateway *self);
+/* Returns: (transfer none) (nullable): the XEP-0115 caps the client bound
+ * as @full_jid advertised in its last available presence. */
+const CwCaps *cw_gateway_get_client_caps (CwGateway *self, const CwJid *full_jid);
 
 G_END_DECLS

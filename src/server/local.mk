@@ -19,6 +19,7 @@ src_server_libcw_server_a_SOURCES += \
 	src/server/mod-im.h src/server/mod-offline.c src/server/mod-carbons.c src/server/mod-mam.c \
 	src/server/presence-private.h src/server/mod-roster.c src/server/mod-blocking.c src/server/mod-vcard.c src/server/mod-private.c \
 	src/server/register.h src/server/mod-register.c \
+	src/server/mod-caps.c \
 	src/server/subscription.c src/server/subscription.h \
 	src/server/gateway.c src/server/gateway.h
 CW_SERVER_LIBS += $(CW_STREAM_LIBS) $(CW_STORE_LIBS)

@@ -5,12 +5,55 @@
 #include "server/module.h"
 
 #include "common/namespaces.h"
+#include "xml/caps.h"
 #include "xml/stanza.h"
+
+typedef struct
+{
+  const CwModuleHost *host;
+  gchar *caps_node; /* owned: CW_SERVER_CAPS_NODE "#" ver (XEP-0115 §6.2) */
+} Disco;
+
+static CwElement *disco_info (const CwModuleHost *host);
+
+static gchar *
+server_ver (const CwModuleHost *host)
+{
+  g_autoptr (CwElement) query = disco_info (host);
+  g_autoptr (GError) error = NULL;
+  gchar *ver = cw_caps_compute_ver (query, &error);
+
+  /* Our own identities and features are well-formed. */
+  g_assert_no_error (error);
+  return ver;
+}
+
+CwElement *
+cw_mod_disco_caps_new (const CwModuleHost *host)
+{
+  g_autofree gchar *ver = server_ver (host);
+
+  return cw_caps_element_new (CW_SERVER_CAPS_NODE, ver);
+}
 
 static gpointer
 disco_create (const CwModuleHost *host)
 {
-  return (gpointer)host;
+  Disco *self = g_new0 (Disco, 1);
+  g_autofree gchar *ver = server_ver (host);
+
+  self->host = host;
+  self->caps_node = g_strconcat (CW_SERVER_CAPS_NODE, "#", ver, NULL);
+  return self;
+}
+
+static void
+disco_free (gpointer state)
+{
+  Disco *self = state;
+
+  g_free (self->caps_node);
+  g_free (self);
 }
 
 static void
@@ -79,16 +122,36 @@ account_info (const CwModuleHost *host, CwElement *stanza)
   return query;
 }
 
+/* disco#info of the server: no node, or the caps node#ver answered with
+ * the same set (XEP-0115 §6.2); other nodes are not ours. */
+static void
+server_info (Disco *self, CwElement *stanza)
+{
+  const gchar *node = cw_element_get_attr (cw_stanza_iq_get_payload (stanza), "node");
+  CwElement *query;
+
+  if (node != NULL && g_strcmp0 (node, self->caps_node) != 0)
+    {
+      cw_module_reply_error (self->host, stanza, CW_STANZA_ERROR_ITEM_NOT_FOUND);
+      return;
+    }
+  query = disco_info (self->host);
+  if (node != NULL)
+    cw_element_set_attr (query, "node", node);
+  cw_module_reply_result (self->host, stanza, query);
+}
+
 static CwModuleResult
 disco_server_stanza (gpointer state, CwElement *stanza)
 {
-  const CwModuleHost *host = state;
+  Disco *self = state;
+  const CwModuleHost *host = self->host;
   CwElement *account = account_info (host, stanza);
 
   if (account != NULL)
     cw_module_reply_result (host, stanza, account);
   else if (cw_module_is_server_iq (host, stanza, "get", "query", CW_NS_DISCO_INFO))
-    cw_module_reply_result (host, stanza, disco_info (host));
+    server_info (self, stanza);
   else if (cw_module_is_server_iq (host, stanza, "get", "query", CW_NS_DISCO_ITEMS))
     cw_module_reply_result (host, stanza, cw_element_new ("query", CW_NS_DISCO_ITEMS));
   else
@@ -99,5 +162,6 @@ disco_server_stanza (gpointer state, CwElement *stanza)
 const CwModule cw_mod_disco = {
   .name = "disco",
   .create = disco_create,
+  .free = disco_free,
   .server_stanza = disco_server_stanza,
 };

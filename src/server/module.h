@@ -9,6 +9,7 @@
 #include "server/limits.h"
 #include "server/router.h"
 #include "store/gateway-store.h"
+#include "xml/caps.h"
 #include "xml/element.h"
 
 G_BEGIN_DECLS
@@ -69,6 +70,17 @@ extern const CwModule cw_mod_blocking;
 extern const CwModule cw_mod_vcard;
 extern const CwModule cw_mod_private;
 extern const CwModule cw_mod_register;
+extern const CwModule cw_mod_caps;
+
+/* XEP-0115 node of the server's own caps (mod-disco). */
+#define CW_SERVER_CAPS_NODE "https://chinwag.invalid"
+/* Returns: (transfer full): the <c/> for the stream features after
+ * authentication: the ver of the server's disco#info with @host's modules. */
+CwElement *cw_mod_disco_caps_new (const CwModuleHost *host);
+/* Returns: (transfer none) (nullable): the caps the client bound as
+ * @full_jid gave in its last available broadcast presence (mod-caps
+ * state), valid until its next presence or the end of its session. */
+const CwCaps *cw_mod_caps_lookup (gpointer caps_state, const CwJid *full_jid);
 
 /* Replies to a get/set @request with a result carrying @payload (transfer
  * full, nullable), routed back to the sender. */

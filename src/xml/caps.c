@@ -324,3 +324,42 @@ cw_caps_element_new (const gchar *node, const gchar *ver)
   cw_element_set_attr (c, "ver", ver);
   return c;
 }
+
+static gboolean
+caps_attr_ok (const gchar *value, gsize max_len)
+{
+  return value != NULL && value[0] != '\0' && strlen (value) <= max_len;
+}
+
+CwCaps *
+cw_caps_from_element (CwElement *c, gsize max_len)
+{
+  const gchar *hash, *node, *ver;
+  CwCaps *caps;
+
+  g_return_val_if_fail (c != NULL, NULL);
+  if (!cw_element_is (c, "c", CW_NS_CAPS))
+    return NULL;
+  hash = cw_element_get_attr (c, "hash");
+  node = cw_element_get_attr (c, "node");
+  ver = cw_element_get_attr (c, "ver");
+  if (!caps_attr_ok (hash, max_len) || !caps_attr_ok (node, max_len)
+      || !caps_attr_ok (ver, max_len))
+    return NULL;
+  caps = g_new0 (CwCaps, 1);
+  caps->hash = g_strdup (hash);
+  caps->node = g_strdup (node);
+  caps->ver = g_strdup (ver);
+  return caps;
+}
+
+void
+cw_caps_free (CwCaps *caps)
+{
+  if (caps == NULL)
+    return;
+  g_free (caps->hash);
+  g_free (caps->node);
+  g_free (caps->ver);
+  g_free (caps);
+}

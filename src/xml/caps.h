@@ -37,4 +37,23 @@ gchar *cw_caps_compute_ver (CwElement *disco_info_query, GError **error);
 /* <c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node=… ver=…/> */
 CwElement *cw_caps_element_new (const gchar *node, const gchar *ver);
 
+/* What a <c/> element says (XEP-0115 §4): an entity's hash, node and ver. */
+typedef struct
+{
+  gchar *hash;
+  gchar *node;
+  gchar *ver;
+} CwCaps;
+
+/**
+ * cw_caps_from_element:
+ * @c: a <c xmlns='http://jabber.org/protocol/caps'/>
+ *
+ * Returns: (transfer full) (nullable): its attributes, NULL when one of
+ *   hash, node and ver is missing or empty or longer than @max_len bytes.
+ */
+CwCaps *cw_caps_from_element (CwElement *c, gsize max_len);
+void cw_caps_free (CwCaps *caps);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwCaps, cw_caps_free)
+
 G_END_DECLS

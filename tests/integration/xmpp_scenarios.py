@@ -18,6 +18,7 @@ where servers may legitimately differ, POLICY says what each one does.
 import argparse
 import asyncio
 import base64
+import hashlib
 import logging
 import random
 import sys
@@ -79,6 +80,9 @@ POLICY = {
         # RFC 6121 2.3.3 says <bad-request/> and <not-acceptable/>; Prosody
         # 0.12 accepts both
         'roster_group_checks': False,
+        # XEP-0115 caps of the server in the stream features (6.3 "Stream
+        # Feature"); Prosody 0.12's mod_disco adds them
+        'server_caps_in_features': True,
     },
 }
 # what the chinwag gateway is built to do: Prosody's behaviour except where
@@ -758,6 +762,61 @@ async def sc_disco(ctx):
               'an unknown IQ got %s' % e)
     else:
         raise Failed('an unknown IQ got a result')
+
+
+NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info'
+NS_CAPS = 'http://jabber.org/protocol/caps'
+NS_DATA = 'jabber:x:data'
+
+
+def caps_ver(query):
+    """XEP-0115 5.1: the SHA-1 verification string of a disco#info <query/>
+    (identities, features, then XEP-0128 forms by FORM_TYPE); Python sorts
+    str by code point, the same order as UTF-8 bytes ("i;octet")."""
+    ids = sorted('%s/%s/%s/%s<' % (i.get('category'), i.get('type'),
+                                   i.get('{http://www.w3.org/XML/1998/namespace}lang') or '', i.get('name') or '')
+                 for i in query.findall(q(NS_DISCO_INFO, 'identity')))
+    feats = sorted(f.get('var') + '<' for f in query.findall(q(NS_DISCO_INFO, 'feature')))
+    forms = []
+    for x in query.findall(q(NS_DATA, 'x')):
+        fields = {f.get('var'): sorted(v.text or '' for v in f.findall(q(NS_DATA, 'value')))
+                  for f in x.findall(q(NS_DATA, 'field'))}
+        form_type = fields.pop('FORM_TYPE', None)
+        if form_type:
+            forms.append(form_type[0] + '<' + ''.join(var + '<' + ''.join(v + '<' for v in vals)
+                                                      for var, vals in sorted(fields.items())))
+    s = ''.join(ids + feats + sorted(forms))
+    return base64.b64encode(hashlib.sha1(s.encode()).digest()).decode()
+
+
+# XEP-0115 5.2, so that a wrong caps_ver() cannot pass against a server sharing its mistake
+assert caps_ver(ET.fromstring(
+    "<query xmlns='%s'><identity category='client' type='pc' name='Exodus 0.9.1'/>"
+    "<feature var='http://jabber.org/protocol/caps'/><feature var='http://jabber.org/protocol/disco#info'/>"
+    "<feature var='http://jabber.org/protocol/disco#items'/><feature var='http://jabber.org/protocol/muc'/>"
+    "</query>" % NS_DISCO_INFO)) == 'QgayPKawpkPSDYmwT/WM94uAlu0='
+
+
+@scenario('server-caps')
+async def sc_server_caps(ctx):
+    r = ctx.raw()
+    await r.login(ctx.s.accounts[0], 'caps')
+    c = r.features.find(q(NS_CAPS, 'c'))
+    await r.close()
+    u1 = await ctx.login(0, 'r', presence=False)
+    res = await u1.iq('get', "<query xmlns='%s'/>" % NS_DISCO_INFO, to=ctx.s.domain)
+    ver = caps_ver(res.find(q(NS_DISCO_INFO, 'query')))
+    if not ctx.policy['server_caps_in_features']:
+        check(c is None, 'caps in the stream features, but POLICY says there are none')
+        return
+    check(c is not None, 'no XEP-0115 <c/> in the stream features after authentication')
+    check(c.get('hash') == 'sha-1' and c.get('node'), 'caps without sha-1 or node: %s' % show(c))
+    check(c.get('ver') == ver, "the caps ver %s is not the server's disco#info (%s)" % (c.get('ver'), ver))
+    node = '%s#%s' % (c.get('node'), c.get('ver'))
+    res = await u1.iq('get', "<query xmlns='%s' node='%s'/>" % (NS_DISCO_INFO, node), to=ctx.s.domain)
+    query = res.find(q(NS_DISCO_INFO, 'query'))
+    check(query.get('node') == node, 'disco#info on %s answered for node %s' % (node, query.get('node')))
+    check(caps_ver(query) == ver, 'disco#info on %s is not the set the ver was computed from' % node)
 
 
 @scenario('ping')

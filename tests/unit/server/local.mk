@@ -62,3 +62,10 @@ tests_unit_server_test_register_SOURCES = tests/unit/server/test-register.c \
 	$(CW_MODULE_FIXTURE_SOURCES) $(CW_TEST_IO_STREAM_SOURCES)
 tests_unit_server_test_register_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/common
 tests_unit_server_test_register_LDADD = $(CW_SERVER_LIBS)
+# XEP-0115: the server's caps and node#ver (mod-disco), clients' caps (mod-caps).
+check_PROGRAMS += tests/unit/server/test-caps
+TESTS += tests/unit/server/test-caps
+tests_unit_server_test_caps_SOURCES = tests/unit/server/test-caps.c $(CW_MODULE_FIXTURE_SOURCES) \
+	tests/unit/server/c2s-test-client.c tests/unit/server/c2s-test-client.h $(CW_TEST_IO_STREAM_SOURCES)
+tests_unit_server_test_caps_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/common
+tests_unit_server_test_caps_LDADD = $(CW_SERVER_LIBS)
