@@ -4,6 +4,7 @@
 
 #include "server/module.h"
 
+#include "server/subscription.h"
 #include "xml/stanza.h"
 
 #define NS_BLOCKING "urn:xmpp:blocking"
@@ -133,11 +134,79 @@ apply (BlockingState *state, const gchar *username, gboolean block, GPtrArray *j
   return TRUE;
 }
 
+static gboolean
+blocks (BlockingState *state, const gchar *username, const gchar *jid)
+{
+  gboolean blocked = FALSE;
+  g_autoptr (GError) error = NULL;
+
+  if (!cw_gateway_store_block_is_blocked (state->host->store, username, jid, &blocked, &error))
+    g_warning ("blocking: %s", error->message);
+  return blocked;
+}
+
+/* ---- presence when the list changes --------------------------------------- */
+
+/* Of @jids, those subscribed to @username's presence (and, when
+ * @blocking, not blocked already): who the change is news to. */
+static GPtrArray *
+presence_audience (BlockingState *state, const gchar *username, GPtrArray *jids, gboolean blocking)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < jids->len; i++)
+    {
+      g_autoptr (CwRosterItem) item
+        = cw_gateway_store_roster_get_item (state->host->store, username, jids->pdata[i], NULL);
+
+      if (item == NULL || !cw_subscription_has_from (item->subscription))
+        continue;
+      if (blocking && blocks (state, username, jids->pdata[i]))
+        continue;
+      g_ptr_array_add (out, g_strdup (jids->pdata[i]));
+    }
+  return out;
+}
+
+/* §3.3: on a block, unavailable presence from each available resource
+ * of @user to the newly blocked contacts; on an unblock, their current
+ * presence, through a probe on each contact's behalf (as Prosody does). */
+static void
+presence_after_change (BlockingState *state, CwJid *user, gboolean blocking, GPtrArray *audience)
+{
+  g_autoptr (CwJid) bare = cw_jid_get_bare (user);
+  g_autoptr (GPtrArray) resources = cw_router_get_resources (state->host->router, bare);
+
+  for (guint i = 0; i < audience->len; i++)
+    {
+      if (!blocking)
+        {
+          g_autoptr (CwElement) probe
+            = cw_stanza_presence_new ("probe", audience->pdata[i], cw_jid_to_string (bare));
+
+          cw_router_route (state->host->router, probe);
+          continue;
+        }
+      for (guint j = 0; j < resources->len; j++)
+        {
+          g_autoptr (CwElement) gone = NULL;
+
+          if (!cw_router_resource_is_available (resources->pdata[j]))
+            continue;
+          gone = cw_stanza_presence_new (
+            "unavailable", cw_jid_to_string (cw_router_resource_get_jid (resources->pdata[j])),
+            audience->pdata[i]);
+          cw_router_route (state->host->router, gone);
+        }
+    }
+}
+
 static void
 handle_set (BlockingState *state, CwElement *iq, CwElement *op, CwJid *user)
 {
   gboolean block = cw_element_is (op, "block", NS_BLOCKING);
   g_autoptr (GPtrArray) jids = parse_items (state, iq, op);
+  g_autoptr (GPtrArray) all = NULL, audience = NULL;
   g_autoptr (GError) error = NULL;
 
   if (jids == NULL)
@@ -149,6 +218,10 @@ handle_set (BlockingState *state, CwElement *iq, CwElement *op, CwJid *user)
       cw_module_reply_error (state->host, iq, CW_STANZA_ERROR_BAD_REQUEST);
       return;
     }
+  all = !block && jids->len == 0
+          ? cw_gateway_store_block_list (state->host->store, cw_jid_get_local (user), NULL)
+          : NULL;
+  audience = presence_audience (state, cw_jid_get_local (user), all ? all : jids, block);
   if (!apply (state, cw_jid_get_local (user), block, jids, &error))
     {
       reply_error (state, iq, cw_stanza_error_element_new (error));
@@ -156,6 +229,7 @@ handle_set (BlockingState *state, CwElement *iq, CwElement *op, CwJid *user)
     }
   cw_module_reply_result (state->host, iq, NULL);
   push (state, user, block ? "block" : "unblock", jids);
+  presence_after_change (state, user, block, audience);
 }
 
 static CwModuleResult
@@ -187,17 +261,6 @@ blocking_server_stanza (gpointer data, CwElement *stanza)
 }
 
 /* ---- stopping stanzas ------------------------------------------------------- */
-
-static gboolean
-blocks (BlockingState *state, const gchar *username, const gchar *jid)
-{
-  gboolean blocked = FALSE;
-  g_autoptr (GError) error = NULL;
-
-  if (!cw_gateway_store_block_is_blocked (state->host->store, username, jid, &blocked, &error))
-    g_warning ("blocking: %s", error->message);
-  return blocked;
-}
 
 /* XEP-0191 §3.6: the blocker's own stanzas to a blocked JID. */
 static void

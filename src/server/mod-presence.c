@@ -97,6 +97,8 @@ cw_presence_send_current (CwPresenceState *state, const gchar *user, const gchar
       if (ps->last != NULL)
         g_ptr_array_add (out, presence_for (ps, to, unavailable));
     }
+  if (out->len > 0 && cw_module_presence_blocked (state->host, user, to))
+    return; /* XEP-0191 §3.5, §3.6: no presence between blocker and blocked */
   for (guint i = 0; i < out->len; i++)
     cw_router_route (state->host->router, out->pdata[i]);
 }
@@ -134,8 +136,11 @@ send_others_to (CwPresenceState *state, CwPresenceSession *ps)
 static void
 route_copy (CwPresenceState *state, CwElement *stanza, const gchar *to)
 {
-  g_autoptr (CwElement) copy = cw_element_copy (stanza);
+  g_autoptr (CwElement) copy = NULL;
 
+  if (cw_module_presence_blocked (state->host, cw_stanza_get_from (stanza), to))
+    return; /* XEP-0191 §3.5, §3.6 */
+  copy = cw_element_copy (stanza);
   cw_element_set_attr (copy, "to", to);
   cw_router_route (state->host->router, copy);
 }

@@ -135,3 +135,29 @@ cw_module_reply_error (const CwModuleHost *host, CwElement *request, CwStanzaErr
 
   cw_module_reply_gerror (host, request, error);
 }
+
+gboolean
+cw_module_is_blocked (const CwModuleHost *host, const gchar *user, const gchar *jid)
+{
+  g_autoptr (CwJid) owner = NULL, other = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean blocked = FALSE;
+
+  if (host->store == NULL || user == NULL || jid == NULL)
+    return FALSE;
+  owner = cw_jid_parse (user, NULL);
+  other = cw_jid_parse (jid, NULL);
+  if (owner == NULL || other == NULL || cw_jid_get_local (owner) == NULL
+      || g_strcmp0 (cw_jid_get_domain (owner), host->domain) != 0)
+    return FALSE;
+  if (!cw_gateway_store_block_is_blocked (host->store, cw_jid_get_local (owner),
+                                          cw_jid_to_string (other), &blocked, &error))
+    g_warning ("blocking: %s", error->message);
+  return blocked;
+}
+
+gboolean
+cw_module_presence_blocked (const CwModuleHost *host, const gchar *from, const gchar *to)
+{
+  return cw_module_is_blocked (host, from, to) || cw_module_is_blocked (host, to, from);
+}

@@ -115,6 +115,12 @@ void cw_module_sessions_closed (gpointer state, CwC2sSession *session);
 /* Returns: (transfer full): a XEP-0203 <delay from=@from stamp=…/> for
  * @stamp (microseconds since the epoch, UTC). */
 CwElement *cw_module_delay_new (const gchar *from, gint64 stamp);
+/* XEP-0191: whether the local account @user (a JID; its bare part counts)
+ * blocks @jid. FALSE when @user is not an account here or there is no store. */
+gboolean cw_module_is_blocked (const CwModuleHost *host, const gchar *user, const gchar *jid);
+/* Whether presence from @from to @to must not flow (§3.5, §3.6): either
+ * end, when it is a local account, blocks the other. */
+gboolean cw_module_presence_blocked (const CwModuleHost *host, const gchar *from, const gchar *to);
 /* Returns: (transfer none) (nullable): the bound resource with this full JID. */
 CwRouterResource *cw_module_find_resource (const CwModuleHost *host, CwJid *full_jid);
 

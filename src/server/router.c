@@ -176,6 +176,12 @@ cw_router_set_presence (CwRouterResource *resource, gboolean available, gint pri
   resource->priority = CLAMP (priority, -128, 127);
 }
 
+gboolean
+cw_router_resource_is_available (CwRouterResource *resource)
+{
+  return resource->available;
+}
+
 CwJid *
 cw_router_resource_get_jid (CwRouterResource *resource)
 {

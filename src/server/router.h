@@ -80,6 +80,8 @@ gboolean cw_router_is_bound (CwRouter *self, const CwJid *full_jid);
  * resources with a non-negative priority receive bare-JID messages. */
 void cw_router_set_presence (CwRouterResource *resource, gboolean available, gint priority);
 CwJid *cw_router_resource_get_jid (CwRouterResource *resource);
+/* Whether the resource sent available presence (and not unavailable since). */
+gboolean cw_router_resource_is_available (CwRouterResource *resource);
 
 /* Returns: (transfer container): the bound resources of @bare_jid
  * (CwRouterResource *), possibly empty. */

@@ -131,6 +131,87 @@ test_stanzas_stopped (Fixture *f, gconstpointer data)
   g_assert_cmpstr (cw_element_get_child_text (got (f, 0), "body", NULL), ==, "z");
 }
 
+static void
+subscribe (Fixture *f, const gchar *user, const gchar *contact, CwRosterSubscription sub)
+{
+  g_autoptr (CwRosterItem) item = cw_roster_item_new (contact);
+
+  item->subscription = sub;
+  g_assert_true (cw_gateway_store_roster_set_item (f->store, user, item, NULL));
+}
+
+static gint
+by_string (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
+/* The unavailable presences @to got, as a sorted "from,from" list. */
+static gchar *
+unavailables (Fixture *f, guint to)
+{
+  g_autoptr (GPtrArray) froms = g_ptr_array_new ();
+
+  for (guint i = 0; i < f->inbox[to]->len; i++)
+    {
+      CwElement *p = f->inbox[to]->pdata[i];
+
+      if (cw_stanza_get_kind (p) == CW_STANZA_KIND_PRESENCE
+          && g_strcmp0 (cw_stanza_get_type (p), "unavailable") == 0)
+        g_ptr_array_add (froms, (gpointer)cw_stanza_get_from (p));
+    }
+  g_ptr_array_sort (froms, by_string);
+  g_ptr_array_add (froms, NULL);
+  return g_strjoinv (",", (gchar **)froms->pdata);
+}
+
+/* §3.3: blocking a contact that sees the user's presence sends it
+ * unavailable from each available resource, once. */
+static void
+test_block_sends_unavailable (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *first = NULL, *again = NULL, *unsubscribed = NULL;
+  const gchar *block = "<iq xmlns='jabber:client' type='set' id='b'><block "
+                       "xmlns='urn:xmpp:blocking'><item jid='user3@example.org'/></block></iq>";
+
+  subscribe (f, "user1", "user3@example.org", CW_ROSTER_SUBSCRIPTION_BOTH);
+  send (f, 0, block);
+  first = unavailables (f, 2);
+  g_assert_cmpstr (first, ==, "user1@example.org/other,user1@example.org/r");
+  g_ptr_array_set_size (f->inbox[2], 0);
+  send (f, 0, block); /* already blocked: no news */
+  again = unavailables (f, 2);
+  g_assert_cmpstr (again, ==, "");
+  /* user3 blocks user1, who only subscribed *to* user3: nothing to say. */
+  subscribe (f, "user3", "user1@example.org", CW_ROSTER_SUBSCRIPTION_TO);
+  send (f, 2,
+        "<iq xmlns='jabber:client' type='set' id='b'><block xmlns='urn:xmpp:blocking'>"
+        "<item jid='user1@example.org'/></block></iq>");
+  unsubscribed = unavailables (f, 0);
+  g_assert_cmpstr (unsubscribed, ==, "");
+}
+
+/* The filter mod-presence asks, both ways, and only about local accounts. */
+static void
+test_presence_filter (Fixture *f, gconstpointer data)
+{
+  const CwModuleHost *h = &f->host;
+
+  send (f, 0,
+        "<iq xmlns='jabber:client' type='set' id='b'><block xmlns='urn:xmpp:blocking'>"
+        "<item jid='user3@example.org'/><item jid='evil.example'/></block></iq>");
+  g_assert_true (cw_module_is_blocked (h, "user1@example.org/r", "user3@example.org/x"));
+  g_assert_false (cw_module_is_blocked (h, "user3@example.org", "user1@example.org"));
+  g_assert_true (cw_module_presence_blocked (h, "user1@example.org/r", "user3@example.org"));
+  g_assert_true (cw_module_presence_blocked (h, "user3@example.org/r", "user1@example.org"));
+  g_assert_true (cw_module_presence_blocked (h, "someone@evil.example/x", "user1@example.org"));
+  g_assert_false (cw_module_presence_blocked (h, "user2@example.org", "user1@example.org"));
+  g_assert_false (cw_module_is_blocked (h, "user1@elsewhere.example", "user3@example.org"));
+  send (f, 0,
+        "<iq xmlns='jabber:client' type='set' id='u'><unblock xmlns='urn:xmpp:blocking'/></iq>");
+  g_assert_false (cw_module_presence_blocked (h, "user3@example.org/r", "user1@example.org"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -139,5 +220,7 @@ main (int argc, char **argv)
   ADD ("/server/blocking/list-and-pushes", test_list_and_pushes);
   ADD ("/server/blocking/bad-requests", test_bad_requests);
   ADD ("/server/blocking/stanzas-stopped", test_stanzas_stopped);
+  ADD ("/server/blocking/block-sends-unavailable", test_block_sends_unavailable);
+  ADD ("/server/blocking/presence-filter", test_presence_filter);
   return g_test_run ();
 }
