@@ -15,7 +15,7 @@ unsubscribe unsubscribed-cancel presence-broadcast-probe-unavailable directed-pr
 message-full-jid message-bare-priority message-offline-full-jid offline-storage carbons mam-query
 ping version
 hostile-stanza-before-auth hostile-sasl hostile-spoofed-from hostile-oversized
-stream-management-resume blocking vcard-temp disco-info server-caps"
+stream-management-resume blocking blocking-presence vcard-temp disco-info server-caps"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 gw_setup 300

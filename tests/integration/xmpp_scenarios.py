@@ -726,6 +726,39 @@ async def sc_blocking(ctx):
     await u1.expect(is_message(ctx.token + '-ok'), what='a message after unblocking')
 
 
+@scenario('blocking-presence')
+async def sc_blocking_presence(ctx):
+    """XEP-0191 3.3: blocking a contact ends presence both ways (unavailable
+    from each of the user's resources first); unblocking brings it back."""
+    await ctx.reset(0, 1)
+    u1 = await ctx.login(0, 'r')
+    u2 = await ctx.login(1, 'r')
+    j1, j2 = ctx.jid(0), ctx.jid(1)
+    await both_ways(ctx, u1, u2)
+    await u1.iq('set', "<block xmlns='urn:xmpp:blocking'><item jid='%s'/></block>" % j2)
+    await u2.expect(is_presence(ctx.jid(0, 'r'), 'unavailable', full=True),
+                    what="the blocker's unavailable (XEP-0191 3.3)")
+    u1.send_presence(pstatus='while blocking')
+    await u2.expect_none(is_presence(j1, None), 0.5, "the blocker's presence change")
+    u2.send_presence(pstatus='blocked')
+    await u1.expect_none(is_presence(j2, None), 0.5, "the blocked contact's presence change")
+    late = await ctx.login(0, 'late')  # initial presence: broadcast and probes
+    await late.expect_none(is_presence(j2, None), 0.5, "the blocked contact's presence (probe)")
+    await u2.expect_none(is_presence(j1, None), 0.1, "the blocker's initial presence")
+    await late.logout()
+    await u2.expect_none(is_presence(j1, 'unavailable'), 0.5, "the blocker's unavailable on logout")
+    await u1.iq('set', "<unblock xmlns='urn:xmpp:blocking'><item jid='%s'/></unblock>" % j2)
+    el = await u2.expect(is_presence(ctx.jid(0, 'r'), None, full=True),
+                         what="the blocker's presence after unblocking")
+    st = el.find(q(NS_CLIENT, 'status'))
+    check(st is not None and st.text == 'while blocking', 'presence after unblocking lost its status')
+    u2.send_presence(pstatus='unblocked')
+    el = await u1.expect(is_presence(ctx.jid(1, 'r'), None, full=True),
+                         what="the contact's presence change after unblocking")
+    st = el.find(q(NS_CLIENT, 'status'))
+    check(st is not None and st.text == 'unblocked', "the contact's presence lost its status")
+
+
 @scenario('vcard-temp')
 async def sc_vcard(ctx):
     u1 = await ctx.login(0, 'r')
