@@ -356,7 +356,7 @@ sasl_succeeded (CwC2sSession *self)
   g_message ("c2s %s: %s logged in", self->address, self->username);
   /* RFC 6120 §6.4.6: the stream restarts; nothing is being received now. */
   cw_xmpp_connection_reset (self->connection);
-  cw_xmpp_connection_get_limits (self->connection, &limits);
+  cw_reader_limits_init_default (&limits);
   limits.max_stanza_size = self->config->limits->max_stanza_size;
   cw_xmpp_connection_set_limits (self->connection, &limits);
   cw_c2s_negotiation_wait_open (self);

@@ -77,7 +77,8 @@ cw_c2s_session_start (CwC2sSession *self)
   CwReaderLimits rl;
 
   g_object_ref (self); /* dropped in finish() */
-  cw_xmpp_connection_get_limits (self->connection, &rl);
+  /* Before authentication: small, shallow stanzas with few elements. */
+  cw_reader_limits_init_preauth (&rl);
   rl.max_stanza_size = limits->max_stanza_size_preauth;
   cw_xmpp_connection_set_limits (self->connection, &rl);
   if (limits->negotiation_timeout_ms > 0)

@@ -17,7 +17,8 @@ G_BEGIN_DECLS
  *
  * Every call is synchronous and short (a few indexed statements), meant
  * for the main loop; one that changes several rows is one transaction.
- * A call that changes data returns once it is committed and fsync()ed.
+ * A call that changes data returns once it is committed to the WAL (synchronous=NORMAL:
+ * it survives kill -9 of the gateway; a power cut may roll back the last commits).
  *
  * Users are account usernames: JID localparts, normalised here (case-
  * folded, NFC) so "Juliet" and "juliet" are one account. Contact JIDs are

@@ -37,6 +37,7 @@ struct _CwReader
   CwElement *stanza;       /* owned: top of the stanza being built */
   CwElement *current;      /* unowned: innermost open element in stanza */
   guint depth;             /* open elements, stream root included */
+  guint n_elements;        /* elements of the stanza being built */
   gchar *default_ns;       /* owned: default namespace before/at the root */
   GError *error;           /* owned: sticky once set */
   guint64 fed;             /* bytes given to expat since the last reset */
@@ -51,6 +52,7 @@ cw_reader_limits_init_default (CwReaderLimits *limits)
   limits->max_stanza_size = CW_READER_DEFAULT_MAX_STANZA_SIZE;
   limits->max_depth = 64;
   limits->max_attrs = 64;
+  limits->max_elements = 0;
 }
 
 void
@@ -59,6 +61,7 @@ cw_reader_limits_init_preauth (CwReaderLimits *limits)
   limits->max_stanza_size = CW_READER_PREAUTH_MAX_STANZA_SIZE;
   limits->max_depth = 16;
   limits->max_attrs = 16;
+  limits->max_elements = CW_READER_PREAUTH_MAX_ELEMENTS;
 }
 
 static void
@@ -186,6 +189,15 @@ on_start (void *data, const XML_Char *name, const XML_Char **atts)
     {
       fail (r, CW_STREAM_ERROR_POLICY_VIOLATION, "elements nested too deeply (limit %u)",
             r->limits.max_depth);
+      return;
+    }
+  if (r->current == NULL)
+    r->n_elements = 0;
+  if (r->limits.max_elements > 0 && !(stream && r->depth == 0)
+      && ++r->n_elements > r->limits.max_elements)
+    {
+      fail (r, CW_STREAM_ERROR_POLICY_VIOLATION, "too many elements in one stanza (limit %u)",
+            r->limits.max_elements);
       return;
     }
   el = build_element (r, name, atts, &prefix);

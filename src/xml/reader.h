@@ -17,13 +17,17 @@ typedef struct
   gsize max_stanza_size;  /* bytes of one top-level stanza (including its tags) */
   guint max_depth;        /* element nesting inside a stanza (stanza itself = 1) */
   guint max_attrs;        /* attributes on one element */
+  guint max_elements;     /* elements in one stanza, itself included; 0: no limit */
 } CwReaderLimits;
 
-/* 256 KiB stanzas, depth 64, 64 attributes. */
+/* 256 KiB stanzas, depth 64, 64 attributes, any number of elements. */
 #define CW_READER_DEFAULT_MAX_STANZA_SIZE (256 * 1024)
 /* Before authentication (RFC 6120 leaves it to us; Prosody and ejabberd use
  * a few KiB): enough for stream features, SASL and resource binding. */
 #define CW_READER_PREAUTH_MAX_STANZA_SIZE (10 * 1024)
+/* Elements in one stanza before authentication: <auth/>, the bind IQ and an
+ * XEP-0077 registration form need far fewer. */
+#define CW_READER_PREAUTH_MAX_ELEMENTS 64
 
 void cw_reader_limits_init_default (CwReaderLimits *limits);
 void cw_reader_limits_init_preauth (CwReaderLimits *limits);

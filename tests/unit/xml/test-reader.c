@@ -220,6 +220,50 @@ test_limit_exact (void)
   g_assert_error (error, CW_STREAM_ERROR, CW_STREAM_ERROR_POLICY_VIOLATION);
 }
 
+/* A stanza of @n elements: <iq><query><x/>…</query></iq>. */
+static gchar *
+stanza_of_elements (guint n)
+{
+  GString *s = g_string_new ("<iq type='set' id='r'><query xmlns='jabber:iq:register'>");
+
+  for (guint i = 2; i < n; i++)
+    g_string_append (s, "<x/>");
+  g_string_append (s, "</query></iq>");
+  return g_string_free (s, FALSE);
+}
+
+static void
+test_preauth_elements (void)
+{
+  CwReaderLimits limits;
+  g_autoptr (CwReader) r = NULL;
+  g_autofree gchar *ok = stanza_of_elements (CW_READER_PREAUTH_MAX_ELEMENTS);
+  g_autofree gchar *many = stanza_of_elements (CW_READER_PREAUTH_MAX_ELEMENTS + 1);
+  g_autoptr (GError) error = NULL;
+
+  cw_reader_limits_init_preauth (&limits);
+  r = cw_reader_new (CW_READER_MODE_STREAM, &limits);
+  g_assert_true (cw_reader_feed (r, HEADER, strlen (HEADER), NULL));
+  /* The count starts again with every stanza. */
+  g_assert_true (cw_reader_feed (r, ok, strlen (ok), &error));
+  g_assert_true (cw_reader_feed (r, ok, strlen (ok), &error));
+  g_assert_false (cw_reader_feed (r, many, strlen (many), &error));
+  g_assert_error (error, CW_STREAM_ERROR, CW_STREAM_ERROR_POLICY_VIOLATION);
+  g_assert_cmpint (cw_reader_pop (r, NULL), ==, CW_READER_EVENT_STREAM_OPEN);
+  g_assert_cmpint (cw_reader_pop (r, NULL), ==, CW_READER_EVENT_STANZA);
+  g_assert_cmpint (cw_reader_pop (r, NULL), ==, CW_READER_EVENT_STANZA);
+  g_assert_cmpint (cw_reader_pop (r, NULL), ==, CW_READER_EVENT_NONE);
+
+  /* After authentication the count is not limited. */
+  g_clear_error (&error);
+  cw_reader_reset (r);
+  cw_reader_limits_init_default (&limits);
+  cw_reader_set_limits (r, &limits);
+  g_assert_true (cw_reader_feed (r, HEADER, strlen (HEADER), NULL));
+  g_assert_true (cw_reader_feed (r, many, strlen (many), &error));
+  g_assert_no_error (error);
+}
+
 static void
 test_preauth_limits (void)
 {
@@ -308,6 +352,7 @@ main (int argc, char **argv)
   g_test_add_func ("/xml/reader/whitespace-keepalive", test_whitespace_keepalive);
   g_test_add_func ("/xml/reader/limits/exact", test_limit_exact);
   g_test_add_func ("/xml/reader/limits/preauth", test_preauth_limits);
+  g_test_add_func ("/xml/reader/limits/preauth-elements", test_preauth_elements);
   g_test_add_func ("/xml/reader/limits/large-allowed", test_large_stanza_allowed);
   g_test_add_func ("/xml/reader/reset", test_reset);
   g_test_add_func ("/xml/reader/document-mode", test_document_mode);
