@@ -165,7 +165,10 @@ target_prosody_start() {
 		authentication = "internal_plain"
 		storage = "internal"
 		log = { { levels = { min = "warn" }, to = "file", filename = "$dir/prosody.log" } }
-		modules_enabled = { "roster", "saslauth", "tls", "disco", "ping" }
+		-- what chinwag's gateway always runs: every message archived (MAM),
+		-- offline storage and carbons, so the message figures compare alike
+		modules_enabled = { "roster", "saslauth", "tls", "disco", "ping", "mam", "offline", "carbons" }
+		default_archive_policy = true
 		modules_disabled = { "s2s", "admin_shell", "posix" }
 		ssl = { key = "$WORK/key.pem", certificate = "$WORK/cert.pem" }
 		VirtualHost "$DOMAIN"
@@ -230,6 +233,10 @@ target_ejabberd_start() {
 		  mod_disco: {}
 		  mod_ping: {}
 		  mod_roster: {}
+		  mod_mam:
+		    default: always
+		  mod_offline: {}
+		  mod_carboncopy: {}
 	EOF
 	chown -R ejabberd "$dir"
 	# setpriv, not ejabberdctl's own su: su goes through PAM, which puts the

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # bench-smoke.sh - bench/bench-gateway.sh --smoke against chinwag's own
 # gateway (chinwagd --gateway from the build tree), a private Prosody and a
-# private ejabberd (when installed), side by side: the load generator logs in, holds idle connections, exchanges
-# messages and prints figures that are sane and non-zero for each. No timing
-# is asserted.
+# private ejabberd (when installed), side by side: the load generator logs
+# in, holds idle connections, exchanges messages and prints figures that are
+# sane for each. No timing is asserted.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 : "${top_builddir:=$top_srcdir}"
@@ -37,7 +37,14 @@ figures() {
 	like "${1:-}" "$t" "the table has a row for $t"
 	check "$t: a positive login rate (${2:-none} logins/s)" positive "${2:-}"
 	is "${3:-}" "200/200" "$t: all 200 idle connections held"
-	check "$t: a positive memory per idle connection (${4:-none} kB)" positive "${4:-}"
+	# ejabberd's RSS moves with the Erlang VM's garbage collection by more
+	# than 200 idle connections take: its figure is only sane, not positive
+	if [ "$t" = ejabberd ]; then
+		check "$t: a memory figure per idle connection (${4:-none} kB)" \
+			awk -v v="${4:-x}" 'BEGIN { exit !(v ~ /^-?[0-9]+(\.[0-9]+)?$/) }'
+	else
+		check "$t: a positive memory per idle connection (${4:-none} kB)" positive "${4:-}"
+	fi
 	check "$t: a positive message rate (${5:-none} msgs/s)" positive "${5:-}"
 	check "$t: server CPU per login measured (${6:-none} ms)" positive "${6:-}"
 	is "${8:-}" 0 "$t: no login failed"
