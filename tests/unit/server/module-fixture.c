@@ -54,7 +54,7 @@ open_store (CwModuleFixture *f)
 }
 
 void
-cw_module_fixture_setup (CwModuleFixture *f, const CwModule *module)
+cw_module_fixture_setup (CwModuleFixture *f, gconstpointer module)
 {
   open_store (f);
   f->router = cw_router_new ("example.org");
@@ -63,7 +63,7 @@ cw_module_fixture_setup (CwModuleFixture *f, const CwModule *module)
   f->host.router = f->router;
   f->host.store = f->store;
   f->module = module;
-  f->state = module->create ? module->create (&f->host) : NULL;
+  f->state = f->module->create ? f->module->create (&f->host) : NULL;
   for (guint i = 0; i < CW_MODULE_FIXTURE_N_RESOURCES; i++)
     {
       g_autoptr (CwJid) jid = cw_jid_parse (resources[i], NULL);
@@ -74,7 +74,7 @@ cw_module_fixture_setup (CwModuleFixture *f, const CwModule *module)
 }
 
 void
-cw_module_fixture_teardown (CwModuleFixture *f)
+cw_module_fixture_teardown (CwModuleFixture *f, gconstpointer unused)
 {
   g_autofree gchar *path = g_build_filename (f->dir, "gateway.db", NULL);
   g_autofree gchar *wal = g_strconcat (path, "-wal", NULL);

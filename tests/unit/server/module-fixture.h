@@ -21,8 +21,11 @@ typedef struct
   GPtrArray *inbox[CW_MODULE_FIXTURE_N_RESOURCES]; /* stanzas delivered to each */
 } CwModuleFixture;
 
-void cw_module_fixture_setup (CwModuleFixture *f, const CwModule *module);
-void cw_module_fixture_teardown (CwModuleFixture *f);
+/* GTest fixture functions: the test's data is the CwModule under test,
+ * g_test_add (path, CwModuleFixture, &cw_mod_x, cw_module_fixture_setup,
+ * test, cw_module_fixture_teardown). */
+void cw_module_fixture_setup (CwModuleFixture *f, gconstpointer module);
+void cw_module_fixture_teardown (CwModuleFixture *f, gconstpointer unused);
 /* @xml (jabber:client) from resource @from, as the gateway handles a
  * client's stanza: the module's client hook, then the router. */
 void cw_module_fixture_send (CwModuleFixture *f, guint from, const gchar *xml);

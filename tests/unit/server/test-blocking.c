@@ -7,18 +7,6 @@
 
 typedef CwModuleFixture Fixture;
 
-static void
-setup (Fixture *f, gconstpointer data)
-{
-  cw_module_fixture_setup (f, &cw_mod_blocking);
-}
-
-static void
-teardown (Fixture *f, gconstpointer data)
-{
-  cw_module_fixture_teardown (f);
-}
-
 #define send cw_module_fixture_send
 #define got cw_module_fixture_got
 #define error_condition cw_module_fixture_condition
@@ -216,7 +204,9 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-#define ADD(path, fn) g_test_add (path, Fixture, NULL, setup, fn, teardown)
+#define ADD(path, fn)                                                                    \
+  g_test_add (path, Fixture, &cw_mod_blocking, cw_module_fixture_setup, fn,                 \
+              cw_module_fixture_teardown)
   ADD ("/server/blocking/list-and-pushes", test_list_and_pushes);
   ADD ("/server/blocking/bad-requests", test_bad_requests);
   ADD ("/server/blocking/stanzas-stopped", test_stanzas_stopped);

@@ -14,24 +14,6 @@
 
 typedef CwModuleFixture Fixture;
 
-static void
-setup_disco (Fixture *f, gconstpointer data)
-{
-  cw_module_fixture_setup (f, &cw_mod_disco);
-}
-
-static void
-setup_caps (Fixture *f, gconstpointer data)
-{
-  cw_module_fixture_setup (f, &cw_mod_caps);
-}
-
-static void
-teardown (Fixture *f, gconstpointer data)
-{
-  cw_module_fixture_teardown (f);
-}
-
 #define send cw_module_fixture_send
 #define got cw_module_fixture_got
 #define condition cw_module_fixture_condition
@@ -260,9 +242,11 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/server/caps/server-ver", Fixture, NULL, setup_disco, test_server_ver, teardown);
-  g_test_add ("/server/caps/server-node", Fixture, NULL, setup_disco, test_server_node, teardown);
-  g_test_add ("/server/caps/client-caps", Fixture, NULL, setup_caps, test_client_caps, teardown);
+#define ADD(path, module, fn)                                                            \
+  g_test_add (path, Fixture, &module, cw_module_fixture_setup, fn, cw_module_fixture_teardown)
+  ADD ("/server/caps/server-ver", cw_mod_disco, test_server_ver);
+  ADD ("/server/caps/server-node", cw_mod_disco, test_server_node);
+  ADD ("/server/caps/client-caps", cw_mod_caps, test_client_caps);
   g_test_add ("/server/caps/session", C2sFixture, NULL, c2s_setup, test_session, c2s_teardown);
   return g_test_run ();
 }

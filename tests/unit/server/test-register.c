@@ -16,18 +16,6 @@
 
 typedef CwModuleFixture Fixture;
 
-static void
-setup (Fixture *f, gconstpointer data)
-{
-  cw_module_fixture_setup (f, &cw_mod_register);
-}
-
-static void
-teardown (Fixture *f, gconstpointer data)
-{
-  cw_module_fixture_teardown (f);
-}
-
 static gboolean
 password_is (Fixture *f, const gchar *username, CwSaslHash hash, const gchar *password)
 {
@@ -193,8 +181,8 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/server/register/password-change", Fixture, NULL, setup, test_password_change,
-              teardown);
+  g_test_add ("/server/register/password-change", Fixture, &cw_mod_register,
+              cw_module_fixture_setup, test_password_change, cw_module_fixture_teardown);
   g_test_add ("/server/register/in-band", C2sFixture, "on", c2s_setup, test_inband, c2s_teardown);
   g_test_add ("/server/register/in-band-off", C2sFixture, NULL, c2s_setup, test_inband_off,
               c2s_teardown);

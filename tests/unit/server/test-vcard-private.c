@@ -7,24 +7,6 @@
 
 typedef CwModuleFixture Fixture;
 
-static void
-setup_vcard (Fixture *f, gconstpointer data)
-{
-  cw_module_fixture_setup (f, &cw_mod_vcard);
-}
-
-static void
-setup_private (Fixture *f, gconstpointer data)
-{
-  cw_module_fixture_setup (f, &cw_mod_private);
-}
-
-static void
-teardown (Fixture *f, gconstpointer data)
-{
-  cw_module_fixture_teardown (f);
-}
-
 #define send cw_module_fixture_send
 #define got cw_module_fixture_got
 #define condition cw_module_fixture_condition
@@ -113,7 +95,9 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/server/vcard/get-set", Fixture, NULL, setup_vcard, test_vcard, teardown);
-  g_test_add ("/server/private/get-set", Fixture, NULL, setup_private, test_private, teardown);
+  g_test_add ("/server/vcard/get-set", Fixture, &cw_mod_vcard, cw_module_fixture_setup, test_vcard,
+              cw_module_fixture_teardown);
+  g_test_add ("/server/private/get-set", Fixture, &cw_mod_private, cw_module_fixture_setup,
+              test_private, cw_module_fixture_teardown);
   return g_test_run ();
 }
