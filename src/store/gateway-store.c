@@ -614,38 +614,38 @@ collect_roster (CwGatewayStore *self, CwDbStmt *stmt, GError **error)
   return g_steal_pointer (&items);
 }
 
+/* Runs @sql (one row: the roster version) for @user. */
 static gboolean
-roster_version (CwGatewayStore *self, const gchar *user, guint64 *version, GError **error)
+query_roster_version (CwGatewayStore *self, const gchar *sql, const gchar *failure,
+                      const gchar *user, guint64 *version, GError **error)
 {
-  g_autoptr (CwDbStmt) stmt = cw_db_prepare (self->db, SQL_ROSTER_VERSION, error);
+  g_autoptr (CwDbStmt) stmt = cw_db_prepare (self->db, sql, error);
   gboolean found = FALSE;
   gint64 value = 0;
 
   if (stmt == NULL)
     return FALSE;
   cw_db_bind_text (stmt, 1, user);
-  if (!cw_db_query_int64 (stmt, _("Could not read the roster"), &value, &found, error))
+  if (!cw_db_query_int64 (stmt, failure, &value, &found, error))
     return FALSE;
   if (version != NULL)
     *version = MAX (value, 0);
   return found || no_account (user, error);
 }
 
+static gboolean
+roster_version (CwGatewayStore *self, const gchar *user, guint64 *version, GError **error)
+{
+  return query_roster_version (self, SQL_ROSTER_VERSION, _("Could not read the roster"), user,
+                               version, error);
+}
+
 /* Raises @user's roster version by one, inside the caller's transaction. */
 static gboolean
 roster_bump (CwGatewayStore *self, const gchar *user, guint64 *version, GError **error)
 {
-  g_autoptr (CwDbStmt) stmt = cw_db_prepare (self->db, SQL_ROSTER_BUMP, error);
-  gboolean found = FALSE;
-  gint64 value = 0;
-
-  if (stmt == NULL)
-    return FALSE;
-  cw_db_bind_text (stmt, 1, user);
-  if (!cw_db_query_int64 (stmt, _("Could not save the roster"), &value, &found, error))
-    return FALSE;
-  *version = MAX (value, 0);
-  return found || no_account (user, error);
+  return query_roster_version (self, SQL_ROSTER_BUMP, _("Could not save the roster"), user,
+                               version, error);
 }
 
 /* Runs a ROSTER_SELECT bound with ?1 = @user and ?2 = @arg_text or @arg_int. */
