@@ -204,3 +204,14 @@ cw_test_client_bind (CwTestClient *c, const gchar *resource)
   return cw_test_client_expect (
     c, "<iq [^>]*id='b1'[^>]*><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>([^<]+)</jid>");
 }
+
+CwC2sSession *
+cw_test_client_start_session (CwTestClient *c, const CwC2sConfig *config)
+{
+  CwC2sSession *session
+    = cw_c2s_session_new (config, cw_test_stream_get_end (c->pair, 0), FALSE, "test");
+
+  cw_c2s_session_start (session);
+  g_object_unref (session); /* it holds itself until closed */
+  return session;
+}

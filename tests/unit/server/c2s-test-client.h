@@ -4,6 +4,7 @@
 
 #include <glib.h>
 
+#include "server/c2s-session.h"
 #include "server/sasl.h"
 #include "test-io-stream.h"
 
@@ -38,5 +39,9 @@ gchar *cw_test_client_scram (CwTestClient *c, const gchar *password);
 gchar *cw_test_client_login (CwTestClient *c, const gchar *domain);
 /* Binds @resource (NULL: the server picks); returns the full JID. */
 gchar *cw_test_client_bind (CwTestClient *c, const gchar *resource);
+
+/* Starts a server session with @config on the server's end of @c's pair.
+ * Returns: (transfer none): the session, which holds itself until closed. */
+CwC2sSession *cw_test_client_start_session (CwTestClient *c, const CwC2sConfig *config);
 
 G_END_DECLS

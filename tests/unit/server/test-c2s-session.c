@@ -68,10 +68,7 @@ setup (Fixture *f, gconstpointer data)
 static void
 start (Fixture *f)
 {
-  f->session
-    = cw_c2s_session_new (&f->config, cw_test_stream_get_end (f->c.pair, 0), FALSE, "test");
-  cw_c2s_session_start (f->session);
-  g_object_unref (f->session); /* it holds itself until closed */
+  f->session = cw_test_client_start_session (&f->c, &f->config);
 }
 
 static void

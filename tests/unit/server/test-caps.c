@@ -167,8 +167,6 @@ on_closed (CwC2sSession *session, gpointer user_data)
 static void
 c2s_setup (C2sFixture *f, gconstpointer data)
 {
-  CwC2sSession *session;
-
   alarm (30);
   cw_test_client_init (&f->c);
   f->router = cw_router_new ("example.org");
@@ -190,9 +188,7 @@ c2s_setup (C2sFixture *f, gconstpointer data)
     .user_data = f,
     .caps = cw_mod_disco_caps_new (&f->host),
   };
-  session = cw_c2s_session_new (&f->config, cw_test_stream_get_end (f->c.pair, 0), FALSE, "test");
-  cw_c2s_session_start (session);
-  g_object_unref (session);
+  cw_test_client_start_session (&f->c, &f->config);
 }
 
 static void

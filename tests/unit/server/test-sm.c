@@ -156,12 +156,7 @@ setup (Fixture *f, gconstpointer data)
 static void
 start (Fixture *f, CwTestClient *c)
 {
-  CwC2sSession *session
-    = cw_c2s_session_new (&f->config, cw_test_stream_get_end (c->pair, 0), FALSE, "test");
-
-  g_ptr_array_add (f->live, session);
-  cw_c2s_session_start (session);
-  g_object_unref (session); /* it holds itself until closed */
+  g_ptr_array_add (f->live, cw_test_client_start_session (c, &f->config));
   f->n_started++;
 }
 
